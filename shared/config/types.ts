@@ -1,0 +1,148 @@
+/**
+ * The validated, normalised configuration. Produced once by `loadConfig` (YAML → schema → normalisation) and, on
+ * AWS, serialised at synth time into the JSON asset the functions read. Durations are milliseconds.
+ */
+export interface Config {
+  server: ServerConfig;
+  cookies: CookiesConfig;
+  tokens: TokensConfig;
+  logs: LogsConfig;
+  sessions: SessionsConfig;
+  /** Lower-cased name of the portal also mounted at `{basePath}/`. */
+  defaultPortal?: string;
+  portals: PortalConfig[];
+  dev: { disableClientCache: boolean };
+}
+
+export interface DomainConfig {
+  /** Cookie domain and host suffix matched against request hosts. Lower-case, no trailing dot, no port. */
+  domain: string;
+  /** Public host of the auth server for this domain, maybe with `:port` (`:443` dropped). Defaults to `domain`. */
+  authHost: string;
+}
+
+export interface ServerConfig {
+  domains: DomainConfig[];
+  /** @default 4181 */
+  port: number;
+  /** @default '0.0.0.0' */
+  bind: string;
+  /** '' or '/prefix' (leading slash, no trailing slash). */
+  basePath: string;
+  trustedRequestIdHeader?: string;
+  favicon?: string;
+  tlsPath?: string;
+  tlsCertPEM?: string;
+  tlsKeyPEM?: string;
+  tlsCAPEM?: string;
+  tlsClientAuth: boolean;
+}
+
+export interface CookiesConfig {
+  /** @default 'tf_sess' */
+  namePrefix: string;
+  insecure: boolean;
+}
+
+export interface TokensConfig {
+  /** @default 2h */
+  sessionLifetime: number;
+  sessionTokenAudience?: string;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LogsConfig {
+  level: LogLevel;
+  json: boolean;
+  omitHealthChecks: boolean;
+}
+
+/** Where sessions and login state live (our extension: upstream has no server-side store). */
+export interface SessionsConfig {
+  /** DynamoDB table name. @default 'tfa-sessions' */
+  tableName: string;
+  /** Real DynamoDB (or compatible) endpoint; unset in standalone mode means the embedded store. */
+  dynamoDBEndpoint?: string;
+  /** AWS region of the table. */
+  region?: string;
+  /** Directory for the embedded store; unset means in memory. */
+  embeddedPath?: string;
+  /** Per-process verify cache TTL in ms; 0 disables. @default 10s */
+  verifyCacheTTL: number;
+  /** Maximum number of cached session lookups. @default 10000 */
+  verifyCacheSize: number;
+}
+
+export type HeaderSource = { claim: string } | { property: 'portal.name' | 'provider.name' };
+export interface HeaderConfig {
+  /** Canonical header name (e.g. `X-Forwarded-User`). */
+  name: string;
+  source: HeaderSource;
+}
+
+export interface PortalConfig {
+  /** Lower-cased, 2-40 chars, starts with a letter. */
+  name: string;
+  displayName: string;
+  alwaysShowProvidersPage: boolean;
+  /** @default 5m */
+  authenticationTimeout: number;
+  /** Effective session lifetime (the portal override or `tokens.sessionLifetime`). */
+  sessionLifetime: number;
+  backgroundMedium?: string;
+  backgroundLarge?: string;
+  /** `undefined` = the three default identity headers; `[]` = none. */
+  headers?: HeaderConfig[];
+  providers: ProviderConfig[];
+}
+
+export type ProviderType = 'pocketID' | 'openIDConnect' | 'google' | 'microsoftEntraID' | 'github' | 'tailscaleWhois';
+
+/** Where a client secret comes from. Resolved lazily by `shared/secrets` (only the callback needs it). */
+export type SecretRef =
+  | { kind: 'inline'; value: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'env'; name: string }
+  | { kind: 'secretsManager'; secretId: string; jsonKey?: string };
+
+export interface ProviderTLSConfig {
+  insecureSkipVerify: boolean;
+  /** PEM text of the extra CA(s) (from `tlsCACertificatePEM` or read from `tlsCACertificatePath`). */
+  caPEM?: string;
+}
+
+interface ProviderBase {
+  /** Lower-cased; default = the lower-cased type. Unique in the portal. */
+  name: string;
+  displayName: string;
+  icon: string;
+  color: string;
+  /** ms; @default 10s */
+  requestTimeout: number;
+}
+
+export interface OIDCFamilyConfig extends ProviderBase {
+  clientID: string;
+  clientSecret?: SecretRef;
+  /** Raw `clientAssertion` option value, when configured. */
+  clientAssertion?: string;
+  scopes: string[];
+  enablePKCE: boolean;
+  tls: ProviderTLSConfig;
+  /** Extra claims kept in the profile (our extension). */
+  additionalClaims: string[];
+}
+
+export interface PocketIDConfig extends OIDCFamilyConfig {
+  type: 'pocketID';
+  /** Trailing slashes trimmed; also the expected issuer. */
+  endpoint: string;
+}
+
+export interface OpenIDConnectConfig extends OIDCFamilyConfig {
+  type: 'openIDConnect';
+  tokenIssuer: string;
+}
+
+export type ProviderConfig = PocketIDConfig | OpenIDConnectConfig;

@@ -1,0 +1,131 @@
+/**
+ * The user profile, as upstream's `user.Profile`: the identity we keep in a session and expose through headers,
+ * conditions and the profile routes.
+ */
+export interface Profile {
+  /** User ID: `sub`, else `id` (Entra: `oid`, GitHub: login). Never empty. */
+  id: string;
+  name: {
+    full: string;
+    nickname?: string;
+    preferredUsername?: string;
+    first?: string;
+    middle?: string;
+    last?: string;
+  };
+  email?: { address: string; verified: boolean };
+  picture?: string;
+  locale?: string;
+  timezone?: string;
+  groups?: string[];
+  roles?: string[];
+  /** Provider-specific extra claims that survive into the session (for example Google's `hd`). */
+  additionalClaims?: Record<string, unknown>;
+}
+
+export class ProfileError extends Error {
+  override readonly name = 'ProfileError';
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** A claim that may be an array of strings or a whitespace-separated string. */
+function stringList(v: unknown): string[] | undefined {
+  let list: string[] = [];
+  if (Array.isArray(v)) list = v.filter((x): x is string => typeof x === 'string' && x !== '');
+  else if (typeof v === 'string') list = v.split(/\s+/).filter(Boolean);
+  return list.length > 0 ? list : undefined;
+}
+
+/**
+ * Maps OIDC/OAuth2 claims to a profile exactly as upstream §5.1 does: ID = `sub` else `id`; full name = `name`,
+ * else `nickname`, else given+middle+family, else `preferred_username`; `email_verified` or `verified_email`;
+ * groups from `groups`|`group`, roles from `roles`|`role`.
+ *
+ * @param keepClaims additional claim names copied as-is into `additionalClaims` when present.
+ * @throws ProfileError when there is neither `sub` nor `id`.
+ */
+export function profileFromClaims(claims: Record<string, unknown>, keepClaims: readonly string[] = []): Profile {
+  const rawId = claims.sub ?? claims.id;
+  const id = typeof rawId === 'number' ? String(rawId) : str(rawId);
+  if (!id) throw new ProfileError('claims contain neither "sub" nor "id"');
+
+  const first = str(claims.given_name);
+  const middle = str(claims.middle_name);
+  const last = str(claims.family_name);
+  const nickname = str(claims.nickname);
+  const preferredUsername = str(claims.preferred_username);
+  const full =
+    str(claims.name) ??
+    nickname ??
+    ([first, middle, last].filter(Boolean).join(' ') || undefined) ??
+    preferredUsername ??
+    '';
+
+  const profile: Profile = { id, name: { full } };
+  if (nickname) profile.name.nickname = nickname;
+  if (preferredUsername) profile.name.preferredUsername = preferredUsername;
+  if (first) profile.name.first = first;
+  if (middle) profile.name.middle = middle;
+  if (last) profile.name.last = last;
+
+  const email = str(claims.email);
+  if (email) profile.email = { address: email, verified: claims.email_verified === true || claims.verified_email === true };
+  const picture = str(claims.picture);
+  if (picture) profile.picture = picture;
+  const locale = str(claims.locale);
+  if (locale) profile.locale = locale;
+  const timezone = str(claims.zoneinfo);
+  if (timezone) profile.timezone = timezone;
+  const groups = stringList(claims.groups ?? claims.group);
+  if (groups) profile.groups = groups;
+  const roles = stringList(claims.roles ?? claims.role);
+  if (roles) profile.roles = roles;
+
+  const extra: Record<string, unknown> = {};
+  for (const key of keepClaims) if (claims[key] !== undefined) extra[key] = claims[key];
+  if (Object.keys(extra).length > 0) profile.additionalClaims = extra;
+  return profile;
+}
+
+/**
+ * The value of a claim for headers and conditions (upstream's claim getters). Standard claims that are absent read
+ * as `''`; additional claims that are absent read as `undefined`.
+ */
+export function claimValue(profile: Profile, providerName: string, claim: string): unknown {
+  switch (claim) {
+    case 'provider':
+      return providerName;
+    case 'id':
+    case 'sub':
+      return profile.id;
+    case 'name':
+      return profile.name.full;
+    case 'given_name':
+      return profile.name.first ?? '';
+    case 'middle_name':
+      return profile.name.middle ?? '';
+    case 'family_name':
+      return profile.name.last ?? '';
+    case 'nickname':
+      return profile.name.nickname ?? '';
+    case 'preferred_username':
+      return profile.name.preferredUsername ?? '';
+    case 'email':
+      return profile.email?.address ?? '';
+    case 'email_verified':
+      return profile.email ? profile.email.verified : undefined;
+    case 'picture':
+      return profile.picture ?? '';
+    case 'locale':
+      return profile.locale ?? '';
+    case 'zoneinfo':
+      return profile.timezone ?? '';
+    case 'groups':
+      return profile.groups ?? [];
+    case 'roles':
+      return profile.roles ?? [];
+    default:
+      return profile.additionalClaims?.[claim];
+  }
+}
