@@ -27,6 +27,9 @@ export class ProfileError extends Error {
   override readonly name = 'ProfileError';
 }
 
+/** Some providers send booleans as strings ("true", "1"); upstream accepts those too. */
+const isTrue = (v: unknown): boolean => v === true || v === 'true' || v === '1';
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** A claim that may be an array of strings or a whitespace-separated string. */
@@ -46,8 +49,9 @@ function stringList(v: unknown): string[] | undefined {
  * @throws ProfileError when there is neither `sub` nor `id`.
  */
 export function profileFromClaims(claims: Record<string, unknown>, keepClaims: readonly string[] = []): Profile {
-  const rawId = claims.sub ?? claims.id;
-  const id = typeof rawId === 'number' ? String(rawId) : str(rawId);
+  const asId = (v: unknown) => (typeof v === 'number' ? String(v) : str(v));
+  // An empty `sub` falls back to `id`, as upstream's check for a non-empty value does.
+  const id = asId(claims.sub) ?? asId(claims.id);
   if (!id) throw new ProfileError('claims contain neither "sub" nor "id"');
 
   const first = str(claims.given_name);
@@ -70,7 +74,8 @@ export function profileFromClaims(claims: Record<string, unknown>, keepClaims: r
   if (last) profile.name.last = last;
 
   const email = str(claims.email);
-  if (email) profile.email = { address: email, verified: claims.email_verified === true || claims.verified_email === true };
+  if (email)
+    profile.email = { address: email, verified: isTrue(claims.email_verified) || isTrue(claims.verified_email) };
   const picture = str(claims.picture);
   if (picture) profile.picture = picture;
   const locale = str(claims.locale);
@@ -114,7 +119,8 @@ export function claimValue(profile: Profile, providerName: string, claim: string
     case 'email':
       return profile.email?.address ?? '';
     case 'email_verified':
-      return profile.email ? profile.email.verified : undefined;
+      // Upstream reads an absent email's verification as an empty string.
+      return profile.email ? profile.email.verified : '';
     case 'picture':
       return profile.picture ?? '';
     case 'locale':
@@ -126,6 +132,9 @@ export function claimValue(profile: Profile, providerName: string, claim: string
     case 'roles':
       return profile.roles ?? [];
     default:
-      return profile.additionalClaims?.[claim];
+      // Own properties only: `constructor` or `__proto__` must not resolve to Object.prototype members.
+      return profile.additionalClaims && Object.hasOwn(profile.additionalClaims, claim)
+        ? profile.additionalClaims[claim]
+        : undefined;
   }
 }

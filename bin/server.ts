@@ -1,0 +1,134 @@
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEMO_CLIENT, demoConfig, startDemoApp, startDemoIdp } from '../dev/demo.js';
+import { ConfigError } from '../shared/config/errors.js';
+import { findConfigFile, loadConfigFile } from '../shared/config/load.js';
+import type { Config } from '../shared/config/types.js';
+import { createLogger } from '../shared/log.js';
+import { startStandalone } from './standalone.js';
+
+const HELP = `Usage: npm start -- [options]
+
+Serves tfa-config.yaml (from TFA_CONFIG, ./tfa-config.yaml, ./config.yaml, ~/.traefik-forward-auth/config.yaml or
+/etc/traefik-forward-auth/config.yaml). With no config file it starts a DEMO with a built-in development identity
+provider: never use the demo in production.
+
+Options:
+  -c, --config <file>          config file (same as TFA_CONFIG)
+      --port <n>               listen port (overrides server.port)
+      --bind <addr>            listen address (overrides server.bind)
+      --data-dir <dir>         keep the embedded session store on disk (overrides sessions.embeddedPath)
+      --dynamodb-endpoint <u>  use a real DynamoDB endpoint instead of the embedded store
+      --table <name>           DynamoDB table name (overrides sessions.tableName)
+      --demo                   run the demo even if a config file exists
+  -h, --help                   show this help`;
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string' },
+      bind: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'dynamodb-endpoint': { type: 'string' },
+      table: { type: 'string' },
+      demo: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const env = { ...process.env, ...(values.config ? { TFA_CONFIG: values.config } : {}) };
+  const file = values.demo ? undefined : findConfigFile(env, process.cwd());
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
+    throw new Error(`--port: invalid port '${values.port}'`);
+
+  let config: Config;
+  let demo: { idpIssuer: string; appUrl: string } | undefined;
+  if (file) {
+    const loaded = loadConfigFile(file, { env });
+    config = loaded.config;
+    const log = createLogger({ level: config.logs.level, json: config.logs.json }, { app: 'tfa-serverless' });
+    log.info('Loaded configuration', { file });
+    for (const n of loaded.notices) log[n.level](n.message);
+  } else {
+    const idp = await startDemoIdp(4190);
+    config = demoConfig(idp.issuer, port ?? 4181);
+    demo = { idpIssuer: idp.issuer, appUrl: 'http://localhost:4182/' };
+  }
+  if (values['data-dir']) config.sessions.embeddedPath = values['data-dir'];
+  if (values['dynamodb-endpoint']) config.sessions.dynamoDBEndpoint = values['dynamodb-endpoint'];
+  if (values.table) config.sessions.tableName = values.table;
+
+  const server = await startStandalone({
+    config,
+    configDir: file ? dirname(file) : undefined,
+    env,
+    port,
+    bind: values.bind,
+  });
+  const log = createLogger({ level: config.logs.level, json: config.logs.json }, { app: 'tfa-serverless' });
+  log.info('Server listening', {
+    url: server.url,
+    store:
+      config.sessions.dynamoDBEndpoint ??
+      (config.sessions.embeddedPath ? `embedded, on disk at ${config.sessions.embeddedPath}` : 'embedded, in memory'),
+  });
+  if (demo) {
+    await startDemoApp(4182, `http://127.0.0.1:${server.port}/portals/demo`);
+    printDemo(server.port, demo.idpIssuer, demo.appUrl);
+  }
+
+  const stop = async () => {
+    log.info('Shutting down');
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+function printDemo(port: number, idp: string, appUrl: string): void {
+  console.log(`
+================================ DEMO MODE ================================
+No config file was found, so this is a demo with a built-in DEVELOPMENT
+identity provider that accepts any user name and password.
+DO NOT USE IT IN PRODUCTION: write a tfa-config.yaml (see README.md).
+
+  Open the protected demo app:  ${appUrl}
+  (sign in as "alice" with any password; "bob" and any other name work too)
+
+  Auth server (forward-auth):   http://localhost:${port}/portals/demo
+  Your profile after login:     http://localhost:${port}/portals/demo/profile
+  Demo identity provider:       ${idp}  (client id ${DEMO_CLIENT.clientId})
+
+Caddy snippet (Caddyfile) protecting an app on :8080 with this server:
+  http://localhost:8080 {
+    forward_auth 127.0.0.1:${port} {
+      uri /portals/demo
+      copy_headers X-Forwarded-User X-Forwarded-Displayname X-Authenticated-User
+    }
+    reverse_proxy 127.0.0.1:3000
+  }
+
+Traefik dynamic config (YAML):
+  http:
+    middlewares:
+      tfa:
+        forwardAuth:
+          address: "http://127.0.0.1:${port}/portals/demo"
+          trustForwardHeader: true
+          authResponseHeaders: [X-Forwarded-User, X-Forwarded-Displayname, X-Authenticated-User]
+===========================================================================
+`);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error(`Fatal: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

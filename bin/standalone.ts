@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type ServerType, serve } from '@hono/node-server';
+import { startEmbeddedDynamoDB } from '../dev/embedded-dynamodb.js';
+import { type App, createApp } from '../shared/app/base.js';
+import { registerCallbackRoutes } from '../shared/app/callback-routes.js';
+import { registerLoginRoutes } from '../shared/app/login-routes.js';
+import { portalPages } from '../shared/app/pages.js';
+import { registerVerifyRoutes } from '../shared/app/verify-routes.js';
+import { parseClientAssertion } from '../shared/assertions/option.js';
+import { createAssertionSource } from '../shared/assertions/source.js';
+import { ConditionCache } from '../shared/conditions/conditions.js';
+import type { Config, ProviderConfig } from '../shared/config/types.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../shared/portal/favicon.js';
+import { buildProviderRegistry } from '../shared/providers/registry.js';
+import { SecretResolver } from '../shared/secrets/resolver.js';
+import { CachedSessionStore } from '../shared/sessions/cache.js';
+import { DynamoStore } from '../shared/sessions/dynamodb.js';
+import { ensureTable } from '../shared/sessions/ensure-table.js';
+
+export interface StandaloneOptions {
+  config: Config;
+  /** Directory of the config file (default for `server.tlsPath`). */
+  configDir?: string;
+  env?: Record<string, string | undefined>;
+  log?: Logger;
+  /** Overrides `server.port` (tests pass 0). */
+  port?: number;
+  /** Overrides `server.bind`. */
+  bind?: string;
+  now?: () => number;
+}
+
+export interface Standalone {
+  url: string;
+  port: number;
+  app: App;
+  sessions: CachedSessionStore;
+  close(): Promise<void>;
+}
+
+/**
+ * The standalone server: every route in one Node process, sessions in the embedded DynamoDB-compatible store
+ * (dynalite; in memory, or on disk with `sessions.embeddedPath`) or in a real DynamoDB (`sessions.dynamoDBEndpoint`).
+ */
+export async function startStandalone(opts: StandaloneOptions): Promise<Standalone> {
+  const { config } = opts;
+  const env = opts.env ?? {};
+  const log = opts.log ?? createLogger({ level: config.logs.level, json: config.logs.json }, { app: 'tfa-serverless' });
+  const now = opts.now ?? Date.now;
+
+  // Sessions: the embedded store unless a real endpoint is configured.
+  const embedded = config.sessions.dynamoDBEndpoint
+    ? undefined
+    : await startEmbeddedDynamoDB(config.sessions.embeddedPath);
+  const dynamo = new DynamoDBClient({
+    endpoint: config.sessions.dynamoDBEndpoint ?? embedded?.endpoint,
+    region: config.sessions.region ?? env.AWS_REGION ?? 'us-east-1',
+    // The embedded store ignores credentials; a real endpoint uses the default AWS credential chain.
+    ...(embedded ? { credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' } } : {}),
+  });
+  if (await ensureTable(dynamo, config.sessions.tableName))
+    log.info('Created sessions table', { table: config.sessions.tableName });
+  const store = new DynamoStore(dynamo, config.sessions.tableName);
+  const sessions = new CachedSessionStore(store, {
+    ttl: config.sessions.verifyCacheTTL,
+    max: config.sessions.verifyCacheSize,
+  });
+
+  // Providers: secrets and assertions are resolved lazily at the first code exchange.
+  const secrets = new SecretResolver({
+    env,
+    secretsManager: lazySecretsManager(config.sessions.region ?? env.AWS_REGION),
+  });
+  const providers = buildProviderRegistry(config, (p) => ({ secrets, assertion: assertionFor(p, env) }));
+
+  const deps = { config, log, now };
+  const pages = portalPages(deps, await loadFavicon(config.server.favicon));
+  const app = createApp(deps);
+  registerVerifyRoutes(app, {
+    ...deps,
+    sessions,
+    conditions: new ConditionCache(),
+    authenticatedPage: pages.authenticatedPage,
+  });
+  registerLoginRoutes(app, {
+    ...deps,
+    sessions,
+    states: store,
+    providers,
+    signinPage: pages.signinPage,
+    staticAssets: pages.staticAssets,
+  });
+  registerCallbackRoutes(app, { ...deps, sessions, states: store, providers });
+
+  const tls = serverTls(config, opts.configDir);
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: opts.port ?? config.server.port,
+        hostname: opts.bind ?? config.server.bind,
+        overrideGlobalObjects: false,
+        ...(tls ? { createServer: createHttpsServer, serverOptions: { ...tls, minVersion: 'TLSv1.2' as const } } : {}),
+      },
+      () => resolve(s),
+    );
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = (opts.bind ?? config.server.bind) === '0.0.0.0' ? '127.0.0.1' : (opts.bind ?? config.server.bind);
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  return {
+    url,
+    port,
+    app,
+    sessions,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      });
+      dynamo.destroy();
+      await embedded?.close();
+    },
+  };
+}
+
+function assertionFor(p: ProviderConfig, env: Record<string, string | undefined>) {
+  if (!p.clientAssertion) return undefined;
+  const parsed = parseClientAssertion(p.clientAssertion);
+  if ('error' in parsed) throw new Error(parsed.error);
+  const source = createAssertionSource(parsed.spec, {
+    audience: p.type === 'pocketID' ? p.endpoint : p.tokenIssuer,
+    env,
+  });
+  return () => source.get();
+}
+
+/** Secrets Manager is loaded only if a provider actually uses `clientSecretArn`. */
+function lazySecretsManager(region: string | undefined) {
+  return async (secretId: string) => {
+    const { fetchSecretString } = await import('../shared/secrets/secrets-manager.js');
+    return fetchSecretString(secretId, region);
+  };
+}
+
+/** Server TLS from inline PEMs or `tls-cert.pem`/`tls-key.pem` in `tlsPath` (default: the config's folder). */
+function serverTls(config: Config, configDir?: string): { cert: string; key: string } | undefined {
+  const s = config.server;
+  if (s.tlsCertPEM && s.tlsKeyPEM) return { cert: s.tlsCertPEM, key: s.tlsKeyPEM };
+  const dir = s.tlsPath ?? configDir;
+  if (!dir) return undefined;
+  try {
+    return {
+      cert: readFileSync(join(dir, 'tls-cert.pem'), 'utf8'),
+      key: readFileSync(join(dir, 'tls-key.pem'), 'utf8'),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `server.favicon`: base64 or an http(s) URL downloaded once at start-up (15 s, at most 2 MB). */
+async function loadFavicon(value: string | undefined): Promise<Favicon | undefined> {
+  if (!value) return undefined;
+  let body: Uint8Array | undefined;
+  if (/^https?:\/\//i.test(value)) {
+    const res = await fetch(value, { signal: AbortSignal.timeout(15_000) });
+    if (!res.ok) throw new Error(`server.favicon: download failed with status ${res.status}`);
+    const buf = new Uint8Array(await res.arrayBuffer());
+    if (buf.length > 2 * 1024 * 1024) throw new Error('server.favicon: the image is larger than 2 MB');
+    body = buf;
+  } else {
+    body = decodeFaviconBase64(value);
+    if (!body) throw new Error('server.favicon: not a valid base64 string or http(s) URL');
+  }
+  const type = detectFaviconType(body);
+  if (!type) throw new Error('server.favicon: the image must be a PNG, ICO or SVG');
+  return { type, body };
+}

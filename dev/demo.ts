@@ -1,0 +1,92 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { validateConfig } from '../shared/config/load.js';
+import type { Config } from '../shared/config/types.js';
+import { type DevIdp, startDevIdp } from './idp.js';
+
+export const DEMO_CLIENT = { clientId: 'tfa-demo', clientSecret: 'demo-secret-not-for-production' };
+
+/** The demo's config: one portal, one Pocket ID provider (the dev IdP), sessions in memory, cookies over plain HTTP. */
+export function demoConfig(idpIssuer: string, port: number): Config {
+  return validateConfig(
+    {
+      server: { bind: '127.0.0.1', port, domains: [{ domain: 'localhost', authHost: `localhost:${port}` }] },
+      cookies: { insecure: true },
+      portals: [
+        {
+          name: 'demo',
+          displayName: 'tfa-serverless demo',
+          providers: [
+            {
+              pocketID: {
+                endpoint: idpIssuer,
+                clientID: DEMO_CLIENT.clientId,
+                clientSecret: DEMO_CLIENT.clientSecret,
+                displayName: 'Demo IdP (not for production)',
+              },
+            },
+          ],
+        },
+      ],
+    },
+    'demo config',
+  ).config;
+}
+
+export async function startDemoIdp(port: number): Promise<DevIdp> {
+  return startDevIdp({ host: '127.0.0.1', port, clients: [DEMO_CLIENT] });
+}
+
+/**
+ * A tiny protected app that does what Traefik's forwardAuth does: asks the auth server about every request (with
+ * X-Forwarded-* headers and the browser's cookies), relays any non-2xx answer verbatim, and otherwise shows who the
+ * auth server says the user is. Demo only.
+ */
+export async function startDemoApp(port: number, authUrl: string): Promise<Server> {
+  const server = createServer(async (req, res) => {
+    try {
+      const check = await fetch(authUrl, {
+        redirect: 'manual',
+        headers: {
+          'X-Forwarded-Proto': 'http',
+          'X-Forwarded-Host': req.headers.host ?? `localhost:${port}`,
+          'X-Forwarded-Uri': req.url ?? '/',
+          'X-Forwarded-Method': req.method ?? 'GET',
+          'X-Forwarded-For': '127.0.0.1',
+          ...(req.headers.cookie ? { Cookie: req.headers.cookie } : {}),
+          Accept: req.headers.accept ?? '*/*',
+        },
+      });
+      if (check.status < 200 || check.status > 299) {
+        const headers: Record<string, string | string[]> = {};
+        check.headers.forEach((v, k) => {
+          if (k !== 'set-cookie' && k !== 'content-length' && k !== 'transfer-encoding') headers[k] = v;
+        });
+        headers['set-cookie'] = check.headers.getSetCookie();
+        res.writeHead(check.status, headers).end(await check.text());
+        return;
+      }
+      const user = Buffer.from(check.headers.get('x-forwarded-user') ?? '', 'latin1').toString('utf8');
+      const name = Buffer.from(check.headers.get('x-forwarded-displayname') ?? '', 'latin1').toString('utf8');
+      const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+      res
+        .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
+        .end(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Protected demo app</title></head>
+<body style="font-family:system-ui;max-width:40rem;margin:4rem auto">
+<h1>Hello, ${esc(name || user)}!</h1>
+<p>This page is protected by tfa-serverless. The auth server said:</p>
+<ul><li><code>X-Forwarded-User: ${esc(user)}</code></li><li><code>X-Forwarded-Displayname: ${esc(name)}</code></li></ul>
+<form method="post" action="${esc(authUrl.replace('127.0.0.1', 'localhost'))}/logout"><button type="submit">Log out</button></form>
+</body></html>`);
+    } catch {
+      res.writeHead(502, { 'Content-Type': 'text/plain' }).end('The auth server is not reachable');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+export function serverPort(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}

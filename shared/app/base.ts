@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { type Context, Hono } from 'hono';
+import type { PortalConfig } from '../config/types.js';
+import { errorResponse, HttpError, notFound } from '../http/errors.js';
+import { type Logger, maskQuery } from '../log.js';
+import { type CoreDeps, type PortalRequest, portalRequest } from '../routes/context.js';
+
+export type Env = { Variables: { requestId: string; log: Logger; error?: unknown } };
+export type App = Hono<Env>;
+
+const SAFE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The Hono app shared by the standalone server and the three Lambda functions: request id, one access-log line per
+ * request, and the single place where errors become HTTP responses.
+ */
+export function createApp(deps: CoreDeps): App {
+  const app = new Hono<Env>();
+  const idHeader = deps.config.server.trustedRequestIdHeader;
+
+  app.use('*', async (c, next) => {
+    const start = performance.now();
+    const trusted = idHeader ? c.req.header(idHeader) : undefined;
+    const requestId = trusted && SAFE_REQUEST_ID.test(trusted) ? trusted : randomUUID();
+    const log = deps.log.child({ id: requestId });
+    c.set('requestId', requestId);
+    c.set('log', log);
+    await next();
+    c.res.headers.set('X-Request-Id', requestId);
+
+    const url = new URL(c.req.url);
+    if (url.pathname === '/healthz' && deps.config.logs.omitHealthChecks) return;
+    if (c.req.method === 'OPTIONS') return;
+    const status = c.res.status;
+    const error = c.get('error');
+    const fields = {
+      status,
+      method: c.req.method,
+      path: maskQuery(url.pathname + url.search),
+      client: c.req.header('x-forwarded-for')?.split(',')[0]?.trim(),
+      duration: Math.round((performance.now() - start) * 100) / 100,
+      ...(error === undefined ? {} : { err: error, detail: error instanceof HttpError ? error.detail : undefined }),
+    };
+    const msg = error === undefined ? 'HTTP Request' : 'Failed request';
+    if (status >= 500) log.error(msg, fields);
+    else if (status >= 400) log.warn(msg, fields);
+    else log.info(msg, fields);
+  });
+
+  app.notFound((c) => c.text('404 page not found', 404));
+  // Safety net only: every route handler maps its own errors through `fail`.
+  app.onError((err, c) => fail(c, err, 'text'));
+  return app;
+}
+
+/** Records the error for the access log and renders it (text or JSON) — the one error→HTTP mapping. */
+export function fail(c: Context<Env>, err: unknown, format: 'text' | 'json'): Response {
+  c.set('error', err);
+  return errorResponse(err, format);
+}
+
+/** `/` + suffix patterns for a portal route: `{bp}/portals/:portal{suffix}` and, with a default portal, `{bp}{suffix}`. */
+function patterns(deps: CoreDeps, suffix: string): { path: string; portal?: string }[] {
+  const bp = deps.config.server.basePath;
+  const out: { path: string; portal?: string }[] = [{ path: `${bp}/portals/:portal${suffix}` }];
+  const def = deps.config.defaultPortal;
+  if (def) out.push({ path: `${bp}${suffix}` || '/', portal: def });
+  return out;
+}
+
+function findPortal(deps: CoreDeps, name: string): PortalConfig {
+  const lower = name.toLowerCase();
+  const portal = deps.config.portals.find((p) => p.name === lower);
+  if (!portal) throw notFound('Portal not found');
+  return portal;
+}
+
+export type PortalHandler = (pr: PortalRequest, c: Context<Env>) => Response | Promise<Response>;
+
+/** Registers a portal route under every path it has (long form, trailing-slash form for the root, default portal). */
+export function portalRoute(
+  app: App,
+  deps: CoreDeps,
+  method: 'GET' | 'POST',
+  suffixes: string[],
+  format: 'text' | 'json',
+  handler: PortalHandler,
+): void {
+  const seen = new Set<string>();
+  for (const suffix of suffixes)
+    for (const { path, portal } of patterns(deps, suffix)) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      app.on(method, path, async (c) => {
+        try {
+          const p = findPortal(deps, portal ?? c.req.param('portal') ?? '');
+          const pr = portalRequest(deps, c.req.raw, p, portal !== undefined, c.get('requestId'), c.get('log'));
+          return await handler(pr, c);
+        } catch (err) {
+          return fail(c, err, format);
+        }
+      });
+    }
+}
+
+/** Registers a route that is not under a portal prefix (API, health). */
+export function plainRoute(
+  app: App,
+  method: 'GET' | 'POST',
+  paths: string[],
+  format: 'text' | 'json',
+  handler: (c: Context<Env>) => Response | Promise<Response>,
+): void {
+  for (const path of new Set(paths))
+    app.on(method, path, async (c) => {
+      try {
+        return await handler(c);
+      } catch (err) {
+        return fail(c, err, format);
+      }
+    });
+}
+
+export { findPortal };

@@ -1,0 +1,7 @@
+import { type CallbackDeps, callbackRoute } from '../routes/callback.js';
+import { type App, portalRoute } from './base.js';
+
+/** The callback function's route: the OAuth2 redirect target. */
+export function registerCallbackRoutes(app: App, deps: CallbackDeps): void {
+  portalRoute(app, deps, 'GET', ['/oauth2/callback'], 'text', (pr) => callbackRoute(deps, pr));
+}

@@ -1,0 +1,28 @@
+import { type LogoutDeps, logoutRoute } from '../routes/logout.js';
+import { type ProfileDeps, profileRoute } from '../routes/profile.js';
+import { type LoginDeps, providersRoute } from '../routes/providers.js';
+import { type SigninDeps, signinRoute } from '../routes/signin.js';
+import { type App, portalRoute } from './base.js';
+
+export interface LoginRoutesDeps extends LoginDeps, SigninDeps, LogoutDeps, Omit<ProfileDeps, 'sessions'> {
+  /** Serves static assets (CSS, icons, favicon) or returns undefined when the path is not one. */
+  staticAssets?: (req: Request) => Response | undefined;
+}
+
+/** The login function's routes: sign-in chooser, provider start, logout, profile and static assets. */
+export function registerLoginRoutes(app: App, deps: LoginRoutesDeps): void {
+  portalRoute(app, deps, 'GET', ['/signin'], 'text', (pr) => signinRoute(deps, pr));
+  portalRoute(app, deps, 'GET', ['/providers/:provider'], 'text', (pr, c) =>
+    providersRoute(deps, pr, c.req.param('provider') ?? ''),
+  );
+  portalRoute(app, deps, 'POST', ['/logout'], 'text', (pr) => logoutRoute(deps, pr));
+  portalRoute(app, deps, 'GET', ['/profile'], 'text', (pr) => profileRoute(deps, pr, 'text'));
+  portalRoute(app, deps, 'GET', ['/profile.json'], 'json', (pr) => profileRoute(deps, pr, 'json'));
+  const assets = deps.staticAssets;
+  if (assets)
+    app.get('*', async (c, next) => {
+      const res = assets(c.req.raw);
+      if (res) return res;
+      await next();
+    });
+}

@@ -1,0 +1,60 @@
+import type { Config, PortalConfig, ProviderConfig } from '../config/types.js';
+import type { Favicon } from '../portal/favicon.js';
+import { type Backgrounds, renderAuthenticatedPage, renderSigninPage } from '../portal/pages.js';
+import { htmlResponse, newNonce } from '../portal/security.js';
+import { serveStatic } from '../portal/static.js';
+import type { CoreDeps } from '../routes/context.js';
+import { type PortalRequest, portalUri } from '../routes/context.js';
+import type { Session } from '../sessions/types.js';
+
+const backgrounds = (p: PortalConfig): Backgrounds => ({ medium: p.backgroundMedium, large: p.backgroundLarge });
+
+/** Wires the portal pages and static assets into the use cases (only the login function and standalone bundle these). */
+export function portalPages(deps: CoreDeps, favicon?: Favicon) {
+  const config: Config = deps.config;
+  const assets = { basePath: config.server.basePath, favicon: favicon?.type };
+  return {
+    signinPage(
+      pr: PortalRequest,
+      buttons: { provider: ProviderConfig; href: string }[],
+      logoutBanner: boolean,
+    ): Response {
+      const nonce = newNonce();
+      const page = renderSigninPage({
+        portalDisplayName: pr.portal.displayName,
+        providers: buttons.map(({ provider, href }) => ({
+          name: provider.name,
+          displayName: provider.displayName,
+          icon: provider.icon,
+          color: provider.color,
+          href,
+        })),
+        logoutBanner,
+        assets,
+        backgrounds: backgrounds(pr.portal),
+        nonce,
+      });
+      return htmlResponse(page, { nonce, backgrounds: backgrounds(pr.portal) });
+    },
+    authenticatedPage(pr: PortalRequest, session: Session, providerDisplayName: string): Response {
+      const nonce = newNonce();
+      const page = renderAuthenticatedPage({
+        portalDisplayName: pr.portal.displayName,
+        providerDisplayName,
+        user: session.profile.id,
+        logoutAction: `${portalUri(deps, pr)}/logout`,
+        assets,
+        backgrounds: backgrounds(pr.portal),
+        nonce,
+      });
+      return htmlResponse(page, { nonce, backgrounds: backgrounds(pr.portal) });
+    },
+    staticAssets(req: Request): Response | undefined {
+      return serveStatic(req, {
+        basePath: config.server.basePath,
+        disableClientCache: config.dev.disableClientCache,
+        favicon,
+      });
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+
+/**
+ * The shape of `tfa-config.yaml` as users write it: upstream v4 keys (strict: unknown keys are errors) plus our
+ * `sessions` block and a few provider extensions. Semantics (defaults, normalisation, cross-field rules) live in
+ * `normalize.ts`; this file only says which keys exist and their YAML types.
+ */
+const str = z.string();
+const bool = z.boolean();
+/** Durations are Go-style strings; parsed in normalize.ts so the error can name the key and value. */
+const duration = z.string();
+
+const domain = z.strictObject({ domain: str.optional(), authHost: str.optional() });
+
+const server = z.strictObject({
+  domains: z.array(domain).optional(),
+  port: z.number().int().optional(),
+  bind: str.optional(),
+  basePath: str.optional(),
+  tlsPath: str.optional(),
+  tlsCertPEM: str.optional(),
+  tlsKeyPEM: str.optional(),
+  tlsCAPEM: str.optional(),
+  tlsClientAuth: bool.optional(),
+  trustedRequestIdHeader: str.optional(),
+  favicon: str.optional(),
+  /** Deprecated upstream; only used when migrating `cookies.domain`. */
+  hostname: str.optional(),
+});
+
+const cookies = z.strictObject({
+  namePrefix: str.optional(),
+  insecure: bool.optional(),
+  /** Deprecated upstream: migrated into `server.domains`. */
+  domain: str.optional(),
+});
+
+const tokens = z.strictObject({
+  sessionLifetime: duration.optional(),
+  /** Accepted for compatibility and ignored: sessions are server-side, nothing is signed. */
+  signingKey: str.optional(),
+  signingKeyFile: str.optional(),
+  sessionTokenAudience: str.optional(),
+});
+
+const logs = z.strictObject({
+  level: str.optional(),
+  omitHealthChecks: bool.optional(),
+  json: bool.optional(),
+});
+
+const sessions = z.strictObject({
+  tableName: str.optional(),
+  dynamoDBEndpoint: str.optional(),
+  region: str.optional(),
+  embeddedPath: str.optional(),
+  verifyCacheTTL: duration.optional(),
+  verifyCacheSize: z.number().int().optional(),
+});
+
+const header = z.strictObject({ name: str.optional(), claim: str.optional(), property: str.optional() });
+
+const providerCommon = {
+  name: str.optional(),
+  displayName: str.optional(),
+  icon: str.optional(),
+  color: str.optional(),
+  requestTimeout: duration.optional(),
+};
+
+const oidcFamily = {
+  ...providerCommon,
+  clientID: str.optional(),
+  clientSecret: str.optional(),
+  clientSecretFile: str.optional(),
+  /** Our extension: read the secret from this environment variable. */
+  clientSecretEnv: str.optional(),
+  /** Our extension (AWS): a Secrets Manager secret name or ARN holding the client secret. */
+  clientSecretArn: str.optional(),
+  clientAssertion: str.optional(),
+  scopes: str.optional(),
+  enablePKCE: bool.optional(),
+  tlsInsecureSkipVerify: bool.optional(),
+  tlsCACertificatePEM: str.optional(),
+  tlsCACertificatePath: str.optional(),
+  /** Our extension: extra ID-token/userinfo claims kept in the profile, for conditions and headers. */
+  additionalClaims: z.array(str).optional(),
+};
+
+export const pocketIDSchema = z.strictObject({ ...oidcFamily, endpoint: str.optional() });
+export const openIDConnectSchema = z.strictObject({ ...oidcFamily, tokenIssuer: str.optional() });
+
+/** Provider kinds that upstream has and we do not build yet: recognised, so the error can say "not supported yet". */
+export const UNSUPPORTED_PROVIDER_TYPES = ['github', 'google', 'microsoftEntraID', 'tailscaleWhois'] as const;
+
+const provider = z.strictObject({
+  pocketID: pocketIDSchema.optional(),
+  openIDConnect: openIDConnectSchema.optional(),
+  github: z.unknown().optional(),
+  google: z.unknown().optional(),
+  microsoftEntraID: z.unknown().optional(),
+  tailscaleWhois: z.unknown().optional(),
+});
+
+const portal = z.strictObject({
+  name: str.optional(),
+  displayName: str.optional(),
+  alwaysShowProvidersPage: bool.optional(),
+  authenticationTimeout: duration.optional(),
+  sessionLifetime: duration.optional(),
+  backgroundMedium: str.optional(),
+  backgroundLarge: str.optional(),
+  headers: z.array(header).nullable().optional(),
+  providers: z.array(provider).optional(),
+});
+
+export const rawConfigSchema = z.strictObject({
+  server: server.optional(),
+  cookies: cookies.optional(),
+  tokens: tokens.optional(),
+  logs: logs.optional(),
+  sessions: sessions.optional(),
+  defaultPortal: str.optional(),
+  portals: z.array(portal).optional(),
+  dev: z.strictObject({ disableClientCache: bool.optional() }).optional(),
+});
+
+export type RawConfig = z.infer<typeof rawConfigSchema>;
+export type RawPortal = z.infer<typeof portal>;
+export type RawProvider = z.infer<typeof provider>;
+export type RawPocketID = z.infer<typeof pocketIDSchema>;
+export type RawOpenIDConnect = z.infer<typeof openIDConnectSchema>;

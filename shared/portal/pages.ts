@@ -1,0 +1,209 @@
+/**
+ * The portal's HTML pages: provider chooser (sign-in), "you're authenticated" and error. Pure functions from data to
+ * an HTML string; pair each with {@link htmlResponse} (`./security.js`) using the same nonce. Every interpolated value
+ * is escaped by the `html` template; the only inline code is a nonce'd `<style>` (custom backgrounds) and a nonce'd
+ * external script (`icons.js`), so the pages run under a CSP without `'unsafe-inline'`. They work without JavaScript:
+ * the script only draws the provider icons.
+ */
+import { cssUrl, type HtmlValue, html, raw, type SafeHtml, safeUrl } from './html.js';
+import { isIconName } from './icon-names.js';
+import { colorClass } from './palette.js';
+import { stylesheetPath } from './styles.js';
+
+/** One entry of the provider chooser. */
+export interface ProviderButton {
+  /** Provider name (lower-case, used in URLs). */
+  name: string;
+  displayName: string;
+  /** Icon name; unknown names render no icon. */
+  icon: string;
+  /** Tailwind palette name; unknown names render the neutral palette. */
+  color: string;
+  /** Absolute URL of `{portal URI}/providers/{name}?state=…`. */
+  href: string;
+}
+
+/** Where a page links its static assets. */
+export interface AssetLinks {
+  /** `''` or `'/prefix'` (a trailing slash is tolerated). */
+  basePath: string;
+  /** Type of the configured favicon, if any (served at `{basePath}/favicon.<type>`). */
+  favicon?: 'png' | 'ico' | 'svg';
+}
+
+/** Background image URLs of a portal; absent ones use the bundled default. */
+export interface Backgrounds {
+  /** Used up to 1024px wide (and for the side panel on large screens); upstream recommends 720×1080. */
+  medium?: string;
+  /** Used from 768px wide; upstream recommends 940×1410. */
+  large?: string;
+}
+
+const FAVICON_LINK_TYPES = { png: 'image/png', ico: 'image/x-icon', svg: 'image/svg+xml' } as const;
+
+function base(assets: AssetLinks): string {
+  // A bare "/" basePath must not produce protocol-relative links ("//style…").
+  return assets.basePath.replace(/\/+$/, '');
+}
+
+function head(o: { title: string; assets: AssetLinks; nonce: string; backgrounds?: Backgrounds; icons?: string[] }) {
+  const b = base(o.assets);
+  const fav = o.assets.favicon;
+  const bgRules = [
+    o.backgrounds?.medium ? `--bg-md:${cssUrl(o.backgrounds.medium)};` : '',
+    o.backgrounds?.large ? `--bg-lg:${cssUrl(o.backgrounds.large)};` : '',
+  ].join('');
+  return html`<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${o.title}</title>
+<link rel="stylesheet" href="${b}${stylesheetPath}">
+${fav ? html`<link rel="icon" href="${b}/favicon.${fav}" type="${FAVICON_LINK_TYPES[fav]}"${fav === 'svg' ? raw(' sizes="any"') : ''}>\n` : ''}${
+  // cssUrl() escapes everything that could end the string or the element, so the rule text is safe as raw markup.
+  bgRules ? html`<style nonce="${o.nonce}">:root{${raw(bgRules)}}</style>\n` : ''
+}${
+  o.icons && o.icons.length > 0
+    ? html`<script nonce="${o.nonce}" src="${b}/icons.js?include=${o.icons.join(',')}" defer></script>\n`
+    : ''
+}</head>`;
+}
+
+function document(o: {
+  title: string;
+  assets: AssetLinks;
+  nonce: string;
+  backgrounds?: Backgrounds;
+  icons?: string[];
+  banner?: HtmlValue;
+  main: HtmlValue;
+}): string {
+  return html`<!DOCTYPE html>
+<html lang="en">
+${head(o)}
+<body>
+<main class="page">
+${o.banner ?? ''}<div class="layout">
+<div class="card">
+<div class="card-main">
+${o.main}
+</div>
+<div class="card-side"></div>
+</div>
+</div>
+</main>
+</body>
+</html>
+`.value;
+}
+
+const CHECK_ICON = raw(
+  '<svg viewBox="0 0 20 20" fill="currentColor" aria-hidden="true" focusable="false"><path d="M10 .5a9.5 9.5 0 1 0 9.5 9.5A9.51 9.51 0 0 0 10 .5Zm3.707 8.207-4 4a1 1 0 0 1-1.414 0l-2-2a1 1 0 0 1 1.414-1.414L9 10.586l3.293-3.293a1 1 0 0 1 1.414 1.414Z"/></svg>',
+);
+
+function logoutBanner(): SafeHtml {
+  return html`<div class="alert" role="status">
+<div class="alert-box"><span class="alert-icon">${CHECK_ICON}</span><span>You've been logged out. You can sign back in using the form below.</span></div>
+</div>
+`;
+}
+
+function providerItem(p: ProviderButton): SafeHtml {
+  const icon = isIconName(p.icon)
+    ? html`<span class="provider-icon" data-icon="${p.icon}" aria-hidden="true"></span>`
+    : '';
+  return html`<li><a class="provider-button ${colorClass(p.color)}" href="${safeUrl(p.href)}"><span class="provider-button-inner">${icon}<span><span class="sr-only">Sign in with </span>${p.displayName}</span></span></a></li>
+`;
+}
+
+/**
+ * The provider chooser (`GET P/signin`): heading = portal display name, one link per provider in the given (config)
+ * order, and the green "logged out" banner when `logoutBanner` is set.
+ */
+export function renderSigninPage(o: {
+  portalDisplayName: string;
+  providers: ProviderButton[];
+  logoutBanner: boolean;
+  assets: AssetLinks;
+  backgrounds: Backgrounds;
+  nonce: string;
+}): string {
+  const icons: string[] = [];
+  for (const p of o.providers) if (isIconName(p.icon) && !icons.includes(p.icon)) icons.push(p.icon);
+  return document({
+    title: o.portalDisplayName,
+    assets: o.assets,
+    nonce: o.nonce,
+    backgrounds: o.backgrounds,
+    icons,
+    banner: o.logoutBanner ? logoutBanner() : undefined,
+    main: html`<h1>${o.portalDisplayName}</h1>
+<p class="subtitle">Sign in to continue</p>
+<ul class="providers">
+${o.providers.map(providerItem)}</ul>`,
+  });
+}
+
+/**
+ * The page shown for `GET P?html=1` with a valid session: who the user is, and a "Log out" button that POSTs to
+ * `logoutAction` (upstream has no GET logout, and CSP `form-action 'self'` restricts where the form may post).
+ */
+export function renderAuthenticatedPage(o: {
+  portalDisplayName: string;
+  providerDisplayName: string;
+  user: string;
+  logoutAction: string;
+  assets: AssetLinks;
+  backgrounds: Backgrounds;
+  nonce: string;
+}): string {
+  return document({
+    title: o.portalDisplayName,
+    assets: o.assets,
+    nonce: o.nonce,
+    backgrounds: o.backgrounds,
+    main: html`<h1>${o.portalDisplayName}</h1>
+<p class="message">You're authenticated with provider <b><code>${o.providerDisplayName}</code></b> as <b><code>${o.user}</code></b>.</p>
+<form class="logout" method="post" action="${safeUrl(o.logoutAction)}">
+<button class="button" type="submit"><span class="button-inner">Log out</span></button>
+</form>`,
+  });
+}
+
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  424: 'Failed Dependency',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/**
+ * A friendly error page: status, the public (already masked) message and the request ID to quote to an operator.
+ * Uses the bundled background; `nonce` is accepted so callers can treat every page alike with {@link htmlResponse}.
+ */
+export function renderErrorPage(o: {
+  status: number;
+  message: string;
+  requestId: string;
+  assets: AssetLinks;
+  nonce: string;
+}): string {
+  const reason = REASONS[o.status] ?? 'Error';
+  return document({
+    title: `${o.status} ${reason}`,
+    assets: o.assets,
+    nonce: o.nonce,
+    main: html`<p class="status">Error ${o.status}</p>
+<h1>${reason}</h1>
+<p class="message">${o.message}</p>
+<p class="request-id">Request ID: <code>${o.requestId}</code></p>`,
+  });
+}

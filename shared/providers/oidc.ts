@@ -1,0 +1,149 @@
+import * as client from 'openid-client';
+import { isLoopbackHost } from '../config/names.js';
+import type { ProviderConfig } from '../config/types.js';
+import { type Profile, profileFromClaims } from '../profile.js';
+import type { SecretResolver } from '../secrets/resolver.js';
+import type { AuthorizationRequest, CodeExchange, OAuthProvider } from './provider.js';
+import { ProviderError } from './provider.js';
+import { createProviderFetch } from './tls.js';
+
+/** Produces the `client_assertion` JWT for a provider configured with `clientAssertion`. */
+export type AssertionGetter = () => Promise<string>;
+
+export interface ProviderDeps {
+  secrets: SecretResolver;
+  /** Present when the provider uses a client assertion instead of a secret. */
+  assertion?: AssertionGetter;
+}
+
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/**
+ * Pocket ID and generic OpenID Connect, both through openid-client. Pocket ID uses its fixed endpoint paths under
+ * `endpoint` (no discovery, issuer = endpoint); generic OIDC discovers `tokenIssuer` once and memoises it.
+ * The client secret or assertion is fetched only when a code is exchanged, so the login function never needs it.
+ */
+export class OIDCProvider implements OAuthProvider {
+  private configuration?: Promise<client.Configuration>;
+
+  constructor(
+    readonly config: ProviderConfig,
+    private readonly deps: ProviderDeps,
+  ) {}
+
+  async authorizationUrl(req: AuthorizationRequest): Promise<URL> {
+    const cfg = await this.getConfiguration();
+    const params: Record<string, string> = {
+      redirect_uri: req.redirectUri,
+      scope: this.config.scopes.join(' '),
+      state: req.state,
+      nonce: req.nonce,
+    };
+    if (req.codeVerifier) {
+      params.code_challenge = await client.calculatePKCECodeChallenge(req.codeVerifier);
+      params.code_challenge_method = 'S256';
+    }
+    return client.buildAuthorizationUrl(cfg, params);
+  }
+
+  async exchange(req: CodeExchange): Promise<Profile> {
+    const cfg = await this.getConfiguration();
+    let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
+    try {
+      tokens = await client.authorizationCodeGrant(cfg, req.callbackUrl, {
+        expectedState: req.expectedState,
+        expectedNonce: req.nonce,
+        pkceCodeVerifier: req.codeVerifier,
+      });
+    } catch (err) {
+      throw new ProviderError(`code exchange with provider '${this.config.name}' failed: ${describe(err)}`, {
+        cause: err,
+      });
+    }
+    const keep = this.config.additionalClaims;
+    const idClaims = tokens.claims();
+    try {
+      if (idClaims) return profileFromClaims(idClaims as Record<string, unknown>, keep);
+      // No ID token: fall back to userinfo, as upstream does.
+      const info = await client.fetchUserInfo(cfg, tokens.access_token, client.skipSubjectCheck);
+      return profileFromClaims(info as Record<string, unknown>, keep);
+    } catch (err) {
+      throw new ProviderError(`profile from provider '${this.config.name}' failed: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  /** Builds (once) the openid-client Configuration; a failed discovery is retried on the next call. */
+  private getConfiguration(): Promise<client.Configuration> {
+    if (!this.configuration) {
+      this.configuration = this.buildConfiguration();
+      this.configuration.catch(() => {
+        this.configuration = undefined;
+      });
+    }
+    return this.configuration;
+  }
+
+  private async buildConfiguration(): Promise<client.Configuration> {
+    const c = this.config;
+    const clientAuth = this.clientAuth();
+    const customFetch = createProviderFetch(c.tls);
+    const issuerUrl = new URL(c.type === 'pocketID' ? c.endpoint : c.tokenIssuer);
+    const insecure = issuerUrl.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname);
+    let cfg: client.Configuration;
+    if (c.type === 'pocketID') {
+      const base = c.endpoint;
+      cfg = new client.Configuration(
+        {
+          issuer: base,
+          authorization_endpoint: `${base}/authorize`,
+          token_endpoint: `${base}/api/oidc/token`,
+          userinfo_endpoint: `${base}/api/oidc/userinfo`,
+          jwks_uri: `${base}/.well-known/jwks.json`,
+        },
+        c.clientID,
+        undefined,
+        clientAuth,
+      );
+    } else {
+      try {
+        cfg = await client.discovery(issuerUrl, c.clientID, undefined, clientAuth, {
+          execute: insecure ? [client.allowInsecureRequests] : [],
+          timeout: c.requestTimeout / 1000,
+          [client.customFetch]: customFetch,
+        });
+      } catch (err) {
+        throw new ProviderError(`discovery of '${c.tokenIssuer}' for provider '${c.name}' failed: ${describe(err)}`, {
+          cause: err,
+        });
+      }
+    }
+    if (insecure) client.allowInsecureRequests(cfg);
+    cfg.timeout = c.requestTimeout / 1000;
+    if (customFetch) cfg[client.customFetch] = customFetch;
+    return cfg;
+  }
+
+  /** client_secret_post (never Basic, as upstream) or a JWT-bearer assertion; `client_id` is always in the body. */
+  private clientAuth(): client.ClientAuth {
+    const { secrets, assertion } = this.deps;
+    const ref = this.config.clientSecret;
+    return async (_as, cl, body) => {
+      body.set('client_id', cl.client_id);
+      if (assertion) {
+        body.set('client_assertion_type', JWT_BEARER);
+        body.set('client_assertion', await assertion());
+        return;
+      }
+      if (!ref) throw new ProviderError(`provider '${this.config.name}' has no client credential`);
+      body.set('client_secret', await secrets.resolve(ref));
+    };
+  }
+}
+
+/** A log-safe description of an openid-client / oauth4webapi error (codes and OAuth error fields only). */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const e = err as Error & { code?: string; error?: string; error_description?: string; status?: number };
+  const parts = [e.code, e.error, e.error_description, e.status ? `status ${e.status}` : undefined].filter(Boolean);
+  return parts.length > 0 ? `${parts.join(': ')} (${e.message})` : e.message;
+}

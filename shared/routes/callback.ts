@@ -1,0 +1,96 @@
+import { deleteCookie, setCookie } from '../http/cookies.js';
+import { badRequest, HttpError, unauthorized } from '../http/errors.js';
+import { matchHost } from '../http/hosts.js';
+import { safeEqual, sha256 } from '../sessions/tokens.js';
+import type { SessionStore } from '../sessions/types.js';
+import { cookieScope, findProvider, type PortalRequest, redirect, sessionCookieName } from './context.js';
+import type { LoginDeps } from './providers.js';
+import { decodeStateCookie, stateCookieName } from './state-cookie.js';
+
+export interface CallbackDeps extends LoginDeps {
+  sessions: SessionStore;
+}
+
+/**
+ * `GET P/oauth2/callback?code&state`: finishes the login.
+ * 1. Provider errors → 424; missing or malformed parameters → 400/401.
+ * 2. Consume the login state (conditional delete: a replayed callback finds nothing) and check it belongs to this
+ *    browser (binding secret from the state cookie) and this portal and provider.
+ * 3. Exchange the code (openid-client checks state, PKCE and the OIDC nonce) and build the profile.
+ * 4. Store the session, set its cookie for the return URL's domain, clear this login's state cookie, 307 back.
+ */
+export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Promise<Response> {
+  const q = pr.url.searchParams;
+
+  // 1. The parameters.
+  const idpError = q.get('error');
+  if (idpError !== null)
+    throw new HttpError(424, 'The auth server returned an error', {
+      detail: `provider error ${JSON.stringify(idpError.slice(0, 200))}`,
+    });
+  const state = q.get('state');
+  const code = q.get('code');
+  if (!state || !code) throw badRequest("Missing query string parameter 'state' or 'code'");
+  const [providerName, cookieId, stateId, ...rest] = state.split('~');
+  if (!providerName || !cookieId || !stateId || rest.length > 0)
+    throw unauthorized("Query string parameter 'state' is invalid");
+  const cookie = decodeStateCookie(pr.cookies[stateCookieName(pr.portal.name, cookieId)]);
+  if (!cookie) throw unauthorized('State cookie not found');
+  const providerConfig = findProvider(pr.portal, providerName);
+  const provider = providerConfig && deps.providers.get(pr.portal.name, providerConfig.name);
+  if (!providerConfig || !provider) throw new HttpError(409, 'Auth provider not found');
+
+  // 2. Single use, same browser, same portal and provider.
+  const login = await deps.states.consumeState(stateId, deps.now());
+  if (!login) throw unauthorized('Login state not found or already used', 'state record missing, expired or replayed');
+  if (
+    login.portal !== pr.portal.name ||
+    login.provider !== providerConfig.name ||
+    login.cookieId !== cookieId ||
+    !safeEqual(login.bindingHash, sha256(cookie.secret))
+  )
+    throw unauthorized(
+      'Parameters in state cookie do not match state token',
+      'login state bound to another browser or portal',
+    );
+
+  // 3. The code exchange; the callback URL is rebuilt on the redirect_uri we sent, since behind AWS front doors the
+  // request URL carries the AWS host, not ours.
+  const callbackUrl = new URL(login.redirectUri);
+  for (const [k, v] of q) callbackUrl.searchParams.append(k, v);
+  let profile: Awaited<ReturnType<typeof provider.exchange>>;
+  try {
+    profile = await provider.exchange({
+      callbackUrl,
+      expectedState: state,
+      nonce: login.nonce,
+      codeVerifier: login.codeVerifier,
+    });
+  } catch (err) {
+    throw new HttpError(500, 'An internal error occurred', { cause: err, detail: (err as Error).message });
+  }
+
+  // 4. The session; its cookie is scoped to the return URL's domain (upstream), re-checked against the config.
+  const returnHost = matchHost(deps.config, new URL(login.returnUrl).host);
+  if (!returnHost) throw badRequest('Return URL is not on a domain served by this auth server');
+  const now = deps.now();
+  const expiresAt = now + pr.portal.sessionLifetime;
+  const token = await deps.sessions.create({
+    portal: pr.portal.name,
+    provider: providerConfig.name,
+    profile,
+    createdAt: now,
+    expiresAt,
+  });
+  pr.log.info('User logged in', { portal: pr.portal.name, provider: providerConfig.name, user: profile.id });
+  return redirect(307, login.returnUrl, 'Redirecting to application', [
+    setCookie(
+      sessionCookieName(deps, pr.portal),
+      token,
+      pr.portal.sessionLifetime / 1000 - 1,
+      cookieScope(deps, returnHost.cookieDomain),
+    ),
+    // Only this login's state cookie goes: other tabs may still be mid-login (upstream clears them all).
+    deleteCookie(stateCookieName(pr.portal.name, cookieId), cookieScope(deps, pr.host.cookieDomain)),
+  ]);
+}

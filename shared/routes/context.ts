@@ -1,0 +1,94 @@
+import type { Config, PortalConfig, ProviderConfig } from '../config/types.js';
+import { type CookieScope, readCookies } from '../http/cookies.js';
+import { badRequest } from '../http/errors.js';
+import { type ForwardedRequest, readForwarded } from '../http/forwarded.js';
+import { type HostMatch, matchHost } from '../http/hosts.js';
+import type { Logger } from '../log.js';
+
+/** What every use case needs. Built once per process (module scope on Lambda) and injectable in tests. */
+export interface CoreDeps {
+  config: Config;
+  log: Logger;
+  /** ms since epoch */
+  now: () => number;
+}
+
+/** A request to one portal's routes, with the forwarded headers already read and validated. */
+export interface PortalRequest {
+  req: Request;
+  url: URL;
+  portal: PortalConfig;
+  /** Reached through the `defaultPortal` short routes (no `/portals/{portal}` segment). */
+  shortRoute: boolean;
+  fwd: ForwardedRequest;
+  host: HostMatch;
+  cookies: Record<string, string>;
+  requestId: string;
+  log: Logger;
+}
+
+export const STATE_COOKIE_PREFIX = 'tf_state';
+
+/**
+ * Reads forwarded headers and matches the host against `server.domains`.
+ * @throws HttpError 400 for bad forwarded headers or a host that is not ours (upstream: 500, and no cookies).
+ */
+export function portalRequest(
+  deps: CoreDeps,
+  req: Request,
+  portal: PortalConfig,
+  shortRoute: boolean,
+  requestId: string,
+  log: Logger,
+): PortalRequest {
+  const fwd = readForwarded(req);
+  const host = matchHost(deps.config, fwd.host);
+  if (!host)
+    throw badRequest(
+      'Request host is not associated with this auth server',
+      `host ${JSON.stringify(fwd.host)} matches no server.domains entry`,
+    );
+  return { req, url: new URL(req.url), portal, shortRoute, fwd, host, cookies: readCookies(req), requestId, log };
+}
+
+/** `{scheme}://{authHost}{basePath}[/portals/{portal}]` (upstream §2.3). */
+export function portalUri(deps: CoreDeps, pr: PortalRequest): string {
+  const short = pr.shortRoute && deps.config.defaultPortal === pr.portal.name;
+  return `${pr.fwd.scheme}://${pr.host.authHost}${deps.config.server.basePath}${short ? '' : `/portals/${pr.portal.name}`}`;
+}
+
+export function sessionCookieName(deps: CoreDeps, portal: PortalConfig): string {
+  return `${deps.config.cookies.namePrefix}_${portal.name}`;
+}
+
+export function cookieScope(deps: CoreDeps, cookieDomain: string): CookieScope {
+  return { domain: cookieDomain, secure: !deps.config.cookies.insecure };
+}
+
+export function findProvider(portal: PortalConfig, name: string): ProviderConfig | undefined {
+  const lower = name.toLowerCase();
+  return portal.providers.find((p) => p.name === lower);
+}
+
+/** Upstream's truthy query values: 1, true, t, on, yes, y (case-insensitive). */
+export function isTruthy(value: string | null | undefined): boolean {
+  return value != null && ['1', 'true', 't', 'on', 'yes', 'y'].includes(value.toLowerCase());
+}
+
+/** A redirect with an absolute Location and upstream's short text body. */
+export function redirect(status: 303 | 307, location: string, body: string, setCookies: string[] = []): Response {
+  const headers = new Headers({
+    Location: location,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-store',
+  });
+  for (const c of setCookies) headers.append('Set-Cookie', c);
+  return new Response(`${body}: ${location}`, { status, headers });
+}
+
+export function textResponse(status: number, body: string, extra?: HeadersInit, setCookies: string[] = []): Response {
+  const headers = new Headers(extra);
+  headers.set('Content-Type', 'text/plain; charset=utf-8');
+  for (const c of setCookies) headers.append('Set-Cookie', c);
+  return new Response(body, { status, headers });
+}

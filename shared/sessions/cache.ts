@@ -1,0 +1,63 @@
+import { LRUCache } from 'lru-cache';
+import { sha256 } from './tokens.js';
+import type { Session, SessionStore } from './types.js';
+
+/** Marks "looked up, no such session" so misses are cached too (tokens are random and never reused). */
+const MISSING = Symbol('missing');
+
+export interface VerifyCacheOptions {
+  /** ms; 0 disables the cache. */
+  ttl: number;
+  max: number;
+}
+
+/**
+ * The per-container verify cache (DESIGN §3.6): a bounded LRU of session lookups with a short TTL. Revocations made
+ * through this object evict at once, so this process never serves a session it revoked; other containers see a
+ * revocation within `ttl`. `expiresAt` is re-checked on every hit.
+ */
+export class CachedSessionStore implements SessionStore {
+  private readonly cache?: LRUCache<string, Session | typeof MISSING>;
+
+  constructor(
+    private readonly store: SessionStore,
+    options: VerifyCacheOptions,
+  ) {
+    if (options.ttl > 0) this.cache = new LRUCache({ max: options.max, ttl: options.ttl, ttlAutopurge: false });
+  }
+
+  async get(token: string, now: number): Promise<Session | undefined> {
+    if (!this.cache) return this.store.get(token, now);
+    const key = sha256(token);
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit === MISSING || hit.expiresAt <= now ? undefined : hit;
+    const session = await this.store.get(token, now);
+    this.cache.set(key, session ?? MISSING);
+    return session;
+  }
+
+  create(session: Session): Promise<string> {
+    return this.store.create(session);
+  }
+
+  async revoke(token: string): Promise<void> {
+    this.cache?.delete(sha256(token));
+    await this.store.revoke(token);
+    // Evict again: a concurrent lookup may have re-filled the entry while the delete was in flight.
+    this.cache?.delete(sha256(token));
+  }
+
+  async revokeAllForUser(portal: string, userId: string): Promise<number> {
+    const n = await this.store.revokeAllForUser(portal, userId);
+    // Cached entries are keyed by token hash, not user: drop the user's entries by scanning (bounded by `max`).
+    if (this.cache)
+      for (const [key, value] of this.cache.entries())
+        if (value !== MISSING && value.portal === portal && value.profile.id === userId) this.cache.delete(key);
+    return n;
+  }
+
+  /** Number of cached lookups (for tests and metrics). */
+  get size(): number {
+    return this.cache?.size ?? 0;
+  }
+}

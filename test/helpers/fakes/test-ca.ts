@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A throwaway CA and a server certificate it signed for `127.0.0.1` / `localhost`. */
+export interface TestPki {
+  caPEM: string;
+  serverCertPEM: string;
+  serverKeyPEM: string;
+}
+
+/**
+ * Creates a throwaway PKI valid for one day. Keys come from `node:crypto`; Node cannot build X.509 certificates, so
+ * the `openssl` CLI signs them in a temporary directory (removed before returning).
+ */
+export function createTestPki(caName = 'tfa test CA'): TestPki {
+  const dir = mkdtempSync(join(tmpdir(), 'tfa-pki-'));
+  try {
+    const newKeyPem = () =>
+      String(
+        generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      );
+    // Arguments are written as one string per step for readability; none contains a space except the subject.
+    const openssl = (args: string, ...extra: string[]) =>
+      execFileSync('openssl', [...args.split(' '), ...extra], { cwd: dir, stdio: 'pipe' });
+
+    // 1. Self-signed CA.
+    writeFileSync(join(dir, 'ca.key'), newKeyPem());
+    openssl(
+      'req -x509 -new -key ca.key -out ca.pem -days 1 -addext basicConstraints=critical,CA:TRUE ' +
+        '-addext keyUsage=critical,keyCertSign,cRLSign',
+      '-subj',
+      `/CN=${caName}`,
+    );
+
+    // 2. Server certificate signed by the CA, with the SANs that loopback clients check.
+    const serverKeyPEM = newKeyPem();
+    writeFileSync(join(dir, 'server.key'), serverKeyPEM);
+    writeFileSync(
+      join(dir, 'server.ext'),
+      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' +
+        'subjectAltName=IP:127.0.0.1,DNS:localhost\n',
+    );
+    openssl('req -new -key server.key -out server.csr -subj /CN=localhost');
+    openssl(
+      'x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile server.ext',
+    );
+
+    return {
+      caPEM: readFileSync(join(dir, 'ca.pem'), 'utf8'),
+      serverCertPEM: readFileSync(join(dir, 'server.pem'), 'utf8'),
+      serverKeyPEM,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,199 @@
+import { CookieJar } from 'tough-cookie';
+import { type Standalone, startStandalone } from '../../bin/standalone.js';
+import { type DevIdp, type DevIdpOptions, startDevIdp } from '../../dev/idp.js';
+import { validateConfig } from '../../shared/config/load.js';
+import type { Config } from '../../shared/config/types.js';
+import { createLogger } from '../../shared/log.js';
+
+export const TEST_CLIENT = { clientId: 'tfa-test', clientSecret: 'test-client-secret-0123456789' };
+
+export interface Stack {
+  idp: DevIdp;
+  server: Standalone;
+  config: Config;
+  /** Every log line the server wrote. */
+  logs: string[];
+  browser(opts?: Partial<BrowserOptions>): Browser;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Builds the raw config object from the IdP issuer URL. */
+  config: (issuer: string) => unknown;
+  idp?: Partial<DevIdpOptions>;
+  env?: Record<string, string | undefined>;
+  now?: () => number;
+}
+
+/** The real server (standalone, embedded dynalite) plus the dev OpenID provider, both on loopback random ports. */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const idp = await startDevIdp({ clients: [TEST_CLIENT], requirePkce: true, allowRedirect: () => true, ...opts.idp });
+  const { config } = validateConfig(opts.config(idp.issuer), 'test config', { env: opts.env });
+  const logs: string[] = [];
+  const log = createLogger({ level: 'debug', json: true, write: (l) => logs.push(l) });
+  const server = await startStandalone({ config, port: 0, bind: '127.0.0.1', log, env: opts.env, now: opts.now });
+  return {
+    idp,
+    server,
+    config,
+    logs,
+    browser: (b) => new Browser({ server: server.url, idp: idp.issuer, forwardAuthPath: '/portals/main', ...b }),
+    close: async () => {
+      await server.close();
+      await idp.close();
+    },
+  };
+}
+
+/** A minimal Pocket-ID-style config for one portal `main`. */
+export function basicConfig(issuer: string, extra: { server?: object; cookies?: object; portal?: object } = {}) {
+  return {
+    server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }], ...extra.server },
+    cookies: extra.cookies,
+    portals: [
+      {
+        name: 'main',
+        providers: [
+          { pocketID: { endpoint: issuer, clientID: TEST_CLIENT.clientId, clientSecret: TEST_CLIENT.clientSecret } },
+        ],
+        ...extra.portal,
+      },
+    ],
+  };
+}
+
+export interface BrowserOptions {
+  /** Base URL of the real auth server. */
+  server: string;
+  /** IdP issuer; URLs under it are fetched directly. */
+  idp: string;
+  /** Path of the forward-auth check Traefik calls for app URLs (the middleware `address` path and query). */
+  forwardAuthPath: string;
+  /** Decides which virtual URLs are the auth server's own pages (the rest are apps behind "Traefik"). */
+  isAuthUrl: (url: URL) => boolean;
+  /** Extra headers Traefik adds to forward-auth calls (e.g. X-Forward-Auth-If). */
+  forwardAuthHeaders: Record<string, string>;
+  userAgent: string;
+}
+
+export interface Hop {
+  url: string;
+  status: number;
+  headers: Headers;
+  body: string;
+  /** For app URLs: what "Traefik" decided (the auth server's answer), and the headers the app would get. */
+  app?: { identity: Record<string, string> };
+}
+
+/**
+ * A browser (tough-cookie jar, manual redirects) behind a Traefik-like proxy. App URLs (https://app.example.com/…)
+ * are checked through the real auth server's forward-auth route with X-Forwarded-* headers, exactly as Traefik
+ * does; auth-server URLs are sent to the real server with the virtual host in X-Forwarded-Host; IdP URLs are real.
+ */
+export class Browser {
+  readonly jar = new CookieJar();
+  readonly opts: BrowserOptions;
+
+  constructor(opts: Partial<BrowserOptions> & Pick<BrowserOptions, 'server' | 'idp'>) {
+    this.opts = {
+      forwardAuthPath: '/portals/main',
+      isAuthUrl: (u) => u.pathname.includes('/portals/') || u.pathname.startsWith('/api/'),
+      forwardAuthHeaders: {},
+      userAgent: 'vitest-browser/1.0',
+      ...opts,
+    };
+  }
+
+  /** One request, no redirect following. */
+  async request(
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<Hop> {
+    const u = new URL(url);
+    const cookie = await this.jar.getCookieString(url);
+    const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent, Accept: 'text/html', ...init.headers };
+    if (cookie) headers.Cookie = cookie;
+
+    if (url.startsWith(this.opts.idp))
+      return this.store(url, await fetch(url, { ...init, headers, redirect: 'manual' }));
+
+    const forwarded = {
+      'X-Forwarded-Proto': u.protocol.replace(':', ''),
+      'X-Forwarded-Host': u.host,
+      'X-Forwarded-For': '203.0.113.7',
+      'X-Forwarded-Port': u.port || (u.protocol === 'https:' ? '443' : '80'),
+    };
+    if (this.opts.isAuthUrl(u)) {
+      const res = await fetch(this.opts.server + u.pathname + u.search, {
+        ...init,
+        headers: { ...headers, ...forwarded },
+        redirect: 'manual',
+      });
+      return this.store(url, res);
+    }
+    // An app URL: Traefik's forwardAuth calls the auth server with GET and the original request's headers.
+    const check = await fetch(this.opts.server + this.opts.forwardAuthPath, {
+      headers: {
+        ...headers,
+        ...forwarded,
+        'X-Forwarded-Method': init.method ?? 'GET',
+        'X-Forwarded-Uri': u.pathname + u.search,
+        ...this.opts.forwardAuthHeaders,
+      },
+      redirect: 'manual',
+    });
+    const hop = await this.store(url, check);
+    if (check.status >= 200 && check.status < 300) {
+      const identity: Record<string, string> = {};
+      check.headers.forEach((v, k) => {
+        if (/^x-(forwarded-user|forwarded-displayname|authenticated-user)$|^x-/i.test(k) && k !== 'x-request-id')
+          identity[k] = v;
+      });
+      hop.app = { identity };
+    }
+    return hop;
+  }
+
+  private async store(url: string, res: Response): Promise<Hop> {
+    for (const c of res.headers.getSetCookie()) await this.jar.setCookie(c, url, { ignoreError: true });
+    return { url, status: res.status, headers: res.headers, body: await res.text() };
+  }
+
+  /** Follows redirects (absolute Locations only: a relative one is a bug we want to see) up to `max` hops. */
+  async navigate(url: string, max = 20): Promise<Hop[]> {
+    const hops: Hop[] = [];
+    let next: string | undefined = url;
+    while (next && hops.length < max) {
+      const hop = await this.request(next);
+      hops.push(hop);
+      const loc = hop.headers.get('location');
+      next = hop.status >= 300 && hop.status < 400 && loc ? new URL(loc, next).href : undefined;
+    }
+    return hops;
+  }
+
+  /**
+   * Opens `url` and completes the dev IdP's login form as `user`; returns every hop, ending at the app (or wherever
+   * the flow stopped).
+   */
+  async login(url: string, user = 'alice'): Promise<Hop[]> {
+    const hops = await this.navigate(url);
+    const last = hops.at(-1);
+    if (!last || !last.url.startsWith(this.opts.idp) || last.status !== 200) return hops;
+    const action = /action="([^"]+)"/.exec(last.body)?.[1];
+    if (!action) throw new Error('IdP login form not found');
+    const form = await this.request(new URL(action, last.url).href, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ prompt: 'login', login: user, password: 'any' }).toString(),
+    });
+    hops.push(form);
+    const loc = form.headers.get('location');
+    if (loc) hops.push(...(await this.navigate(new URL(loc, form.url).href)));
+    return hops;
+  }
+
+  async cookie(url: string, name: string) {
+    return (await this.jar.getCookies(url)).find((c) => c.key === name);
+  }
+}
