@@ -93,6 +93,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     states: store,
     providers,
     signinPage: pages.signinPage,
+    authenticatedPage: pages.authenticatedPage,
     staticAssets: pages.staticAssets,
   });
   registerCallbackRoutes(app, { ...deps, sessions, states: store, providers });

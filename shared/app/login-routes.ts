@@ -1,10 +1,13 @@
+import { type PortalRequest, portalUri } from '../routes/context.js';
 import { type LogoutDeps, logoutRoute } from '../routes/logout.js';
-import { type ProfileDeps, profileRoute } from '../routes/profile.js';
+import { authenticatedRoute, type ProfileDeps, profileRoute } from '../routes/profile.js';
 import { type LoginDeps, providersRoute } from '../routes/providers.js';
 import { type SigninDeps, signinRoute } from '../routes/signin.js';
+import type { Session } from '../sessions/types.js';
 import { type App, portalRoute } from './base.js';
 
 export interface LoginRoutesDeps extends LoginDeps, SigninDeps, LogoutDeps, Omit<ProfileDeps, 'sessions'> {
+  authenticatedPage: (pr: PortalRequest, session: Session, providerDisplayName: string) => Response;
   /** Serves static assets (CSS, icons, favicon) or returns undefined when the path is not one. */
   staticAssets?: (req: Request) => Response | undefined;
 }
@@ -18,6 +21,7 @@ export function registerLoginRoutes(app: App, deps: LoginRoutesDeps): void {
   portalRoute(app, deps, 'POST', ['/logout'], 'text', (pr) => logoutRoute(deps, pr));
   portalRoute(app, deps, 'GET', ['/profile'], 'text', (pr) => profileRoute(deps, pr, 'text'));
   portalRoute(app, deps, 'GET', ['/profile.json'], 'json', (pr) => profileRoute(deps, pr, 'json'));
+  portalRoute(app, deps, 'GET', ['/authenticated'], 'text', (pr) => authenticatedRoute(deps, pr, portalUri(deps, pr)));
   const assets = deps.staticAssets;
   if (assets)
     app.get('*', async (c, next) => {

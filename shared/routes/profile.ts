@@ -1,7 +1,7 @@
 import { errorResponse, unauthorized } from '../http/errors.js';
 import type { Profile } from '../profile.js';
-import type { SessionReader } from '../sessions/types.js';
-import { type CoreDeps, type PortalRequest, textResponse } from './context.js';
+import type { Session, SessionReader } from '../sessions/types.js';
+import { type CoreDeps, type PortalRequest, redirect, textResponse } from './context.js';
 import { currentSession } from './session-lookup.js';
 
 export interface ProfileDeps extends CoreDeps {
@@ -81,4 +81,20 @@ export function profileText(provider: string, p: Profile): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `GET P/authenticated`: the "authenticated" page on its own route. Upstream serves it at `GET P?html=1`; on AWS that
+ * route belongs to the verify function, which carries no HTML, so verify redirects here instead.
+ */
+export async function authenticatedRoute(
+  deps: ProfileDeps & {
+    authenticatedPage: (pr: PortalRequest, session: Session, providerDisplayName: string) => Response;
+  },
+  pr: PortalRequest,
+  portalUri: string,
+): Promise<Response> {
+  const { session, provider, clear } = await currentSession(deps, pr);
+  if (!session || !provider) return redirect(303, portalUri, 'Redirecting to portal', clear);
+  return deps.authenticatedPage(pr, session, provider.displayName);
 }
