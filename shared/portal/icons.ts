@@ -56,11 +56,6 @@ const ICONS: Readonly<Record<IconName, IconShape>> = {
   tailscale: { paths: [siTailscale.path] },
 };
 
-/** The shape of a bundled icon (for tests and tooling). */
-export function iconShape(name: IconName): IconShape {
-  return ICONS[name];
-}
-
 // The client half of icons.js. It builds the SVG with DOM APIs rather than innerHTML so nothing is parsed as markup,
 // and it fills placeholders once (re-running it is harmless). Written in ES2015 so every current browser runs it.
 const SCRIPT_HEAD = '(function(){"use strict";var I=';

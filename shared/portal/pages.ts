@@ -53,23 +53,25 @@ function head(o: { title: string; assets: AssetLinks; nonce: string; backgrounds
     o.backgrounds?.medium ? `--bg-md:${cssUrl(o.backgrounds.medium)};` : '',
     o.backgrounds?.large ? `--bg-lg:${cssUrl(o.backgrounds.large)};` : '',
   ].join('');
+  const faviconLink = fav
+    ? html`<link rel="icon" href="${b}/favicon.${fav}" type="${FAVICON_LINK_TYPES[fav]}"${fav === 'svg' ? raw(' sizes="any"') : ''}>\n`
+    : '';
+  // cssUrl() escapes everything that could end the string or the element, so the rule text is safe as raw markup.
+  const bgStyle = bgRules ? html`<style nonce="${o.nonce}">:root{${raw(bgRules)}}</style>\n` : '';
+  const iconsScript =
+    o.icons && o.icons.length > 0
+      ? html`<script nonce="${o.nonce}" src="${b}/icons.js?include=${o.icons.join(',')}" defer></script>\n`
+      : '';
   return html`<head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${o.title}</title>
 <link rel="stylesheet" href="${b}${stylesheetPath}">
-${fav ? html`<link rel="icon" href="${b}/favicon.${fav}" type="${FAVICON_LINK_TYPES[fav]}"${fav === 'svg' ? raw(' sizes="any"') : ''}>\n` : ''}${
-  // cssUrl() escapes everything that could end the string or the element, so the rule text is safe as raw markup.
-  bgRules ? html`<style nonce="${o.nonce}">:root{${raw(bgRules)}}</style>\n` : ''
-}${
-  o.icons && o.icons.length > 0
-    ? html`<script nonce="${o.nonce}" src="${b}/icons.js?include=${o.icons.join(',')}" defer></script>\n`
-    : ''
-}</head>`;
+${faviconLink}${bgStyle}${iconsScript}</head>`;
 }
 
-function document(o: {
+function renderDocument(o: {
   title: string;
   assets: AssetLinks;
   nonce: string;
@@ -97,8 +99,10 @@ ${o.main}
 `.value;
 }
 
+// A check mark cut out of a disc (even-odd fill), drawn for this banner.
 const CHECK_ICON = raw(
-  '<svg viewBox="0 0 20 20" fill="currentColor" aria-hidden="true" focusable="false"><path d="M10 .5a9.5 9.5 0 1 0 9.5 9.5A9.51 9.51 0 0 0 10 .5Zm3.707 8.207-4 4a1 1 0 0 1-1.414 0l-2-2a1 1 0 0 1 1.414-1.414L9 10.586l3.293-3.293a1 1 0 0 1 1.414 1.414Z"/></svg>',
+  '<svg viewBox="0 0 20 20" fill="currentColor" fill-rule="evenodd" aria-hidden="true" focusable="false">' +
+    '<path d="M10 1a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM5.3 10.9l1.4-1.4 2.1 2.1 4.7-4.7 1.4 1.4-6.1 6.1z"/></svg>',
 );
 
 function logoutBanner(): SafeHtml {
@@ -130,7 +134,7 @@ export function renderSigninPage(o: {
 }): string {
   const icons: string[] = [];
   for (const p of o.providers) if (isIconName(p.icon) && !icons.includes(p.icon)) icons.push(p.icon);
-  return document({
+  return renderDocument({
     title: o.portalDisplayName,
     assets: o.assets,
     nonce: o.nonce,
@@ -157,7 +161,7 @@ export function renderAuthenticatedPage(o: {
   backgrounds: Backgrounds;
   nonce: string;
 }): string {
-  return document({
+  return renderDocument({
     title: o.portalDisplayName,
     assets: o.assets,
     nonce: o.nonce,
@@ -197,7 +201,7 @@ export function renderErrorPage(o: {
   nonce: string;
 }): string {
   const reason = REASONS[o.status] ?? 'Error';
-  return document({
+  return renderDocument({
     title: `${o.status} ${reason}`,
     assets: o.assets,
     nonce: o.nonce,

@@ -1,0 +1,208 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../dev/embedded-dynamodb.js';
+import { DependencyError } from '../../shared/http/errors.js';
+import type { Profile } from '../../shared/profile.js';
+import { CachedSessionStore } from '../../shared/sessions/cache.js';
+import { DynamoStore } from '../../shared/sessions/dynamodb.js';
+import { ensureTable } from '../../shared/sessions/ensure-table.js';
+import type { LoginState, Session, SessionStore, StateStore } from '../../shared/sessions/types.js';
+
+const T0 = 1_800_000_000_000;
+const profile = (id: string): Profile => ({ id, name: { full: `User ${id}` }, groups: ['g'] });
+const session = (id: string, portal = 'main', expiresAt = T0 + 3600_000): Session => ({
+  portal,
+  provider: 'pocketid',
+  profile: profile(id),
+  createdAt: T0,
+  expiresAt,
+});
+const loginState = (expiresAt = T0 + 300_000): LoginState => ({
+  portal: 'main',
+  provider: 'pocketid',
+  returnUrl: 'https://app.example.com/x',
+  redirectUri: 'https://auth.example.com/portals/main/oauth2/callback',
+  codeVerifier: 'v'.repeat(43),
+  nonce: 'n',
+  bindingHash: 'h',
+  cookieId: 'c',
+  createdAt: T0,
+  expiresAt,
+});
+
+function client(endpoint: string) {
+  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+}
+
+interface Impl {
+  sessions: SessionStore;
+  states: StateStore;
+  /** Raw items, to check what is stored. */
+  scan(): Promise<string>;
+}
+
+/**
+ * One behavioural suite for every session-store implementation (oauth2-proxy style): the DynamoDB store on the
+ * embedded store in memory, on disk, and behind the verify cache.
+ */
+const implementations: [string, () => Promise<{ impl: Impl; close(): Promise<void> }>][] = [
+  ['DynamoStore on dynalite (memory)', () => dynamoImpl()],
+  ['DynamoStore on dynalite (disk)', () => dynamoImpl(mkdtempSync(join(tmpdir(), 'tfa-store-')))],
+  ['CachedSessionStore over DynamoStore', () => dynamoImpl(undefined, true)],
+];
+
+async function dynamoImpl(path?: string, cached = false) {
+  const db = await startEmbeddedDynamoDB(path);
+  const c = client(db.endpoint);
+  await ensureTable(c, 'contract');
+  const store = new DynamoStore(c, 'contract');
+  const sessions = cached ? new CachedSessionStore(store, { ttl: 10_000, max: 100 }) : store;
+  return {
+    impl: {
+      sessions,
+      states: store,
+      scan: async () => JSON.stringify((await c.send(new ScanCommand({ TableName: 'contract' }))).Items),
+    },
+    close: async () => {
+      c.destroy();
+      await db.close();
+      if (path) rmSync(path, { recursive: true, force: true });
+    },
+  };
+}
+
+describe.each(implementations)('session store contract: %s', (_name, make) => {
+  let impl: Impl;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ impl, close } = await make());
+  });
+  afterAll(() => close?.());
+
+  it('creates a session under an opaque 32-byte token and reads it back', async () => {
+    const token = await impl.sessions.create(session('u1'));
+
+    expect(token).toMatch(/^[\w-]{43}$/);
+    expect(await impl.sessions.get(token, T0)).toEqual(session('u1'));
+  });
+
+  it('stores sessions under the hash of the token, never the token itself', async () => {
+    const token = await impl.sessions.create(session('u2'));
+
+    expect(await impl.scan()).not.toContain(token);
+  });
+
+  it('returns nothing for an unknown token', async () => {
+    expect(await impl.sessions.get('A'.repeat(43), T0)).toBeUndefined();
+  });
+
+  it('re-checks expiresAt on every read, exactly at the boundary', async () => {
+    const token = await impl.sessions.create(session('u3', 'main', T0 + 1000));
+
+    expect(await impl.sessions.get(token, T0 + 999)).toBeDefined();
+    expect(await impl.sessions.get(token, T0 + 1000)).toBeUndefined();
+  });
+
+  it('revokes a session so the token stops working at once, and tolerates unknown tokens', async () => {
+    const token = await impl.sessions.create(session('u4'));
+    expect(await impl.sessions.get(token, T0)).toBeDefined();
+
+    await impl.sessions.revoke(token);
+    await impl.sessions.revoke('B'.repeat(43));
+
+    expect(await impl.sessions.get(token, T0)).toBeUndefined();
+  });
+
+  it('logs a user out everywhere in one portal, leaving other users and portals alone', async () => {
+    const a1 = await impl.sessions.create(session('everywhere'));
+    const a2 = await impl.sessions.create(session('everywhere'));
+    const other = await impl.sessions.create(session('someone-else'));
+    const otherPortal = await impl.sessions.create(session('everywhere', 'second'));
+    expect(await impl.sessions.get(a1, T0)).toBeDefined();
+
+    const n = await impl.sessions.revokeAllForUser('main', 'everywhere');
+
+    expect(n).toBe(2);
+    expect(await impl.sessions.get(a1, T0)).toBeUndefined();
+    expect(await impl.sessions.get(a2, T0)).toBeUndefined();
+    expect(await impl.sessions.get(other, T0)).toBeDefined();
+    expect(await impl.sessions.get(otherPortal, T0)).toBeDefined();
+  });
+
+  it('consumes a login state exactly once', async () => {
+    await impl.states.putState('s1', loginState());
+
+    expect(await impl.states.consumeState('s1', T0)).toEqual(loginState());
+    expect(await impl.states.consumeState('s1', T0)).toBeUndefined();
+  });
+
+  it('lets only one of many concurrent consumers win', async () => {
+    await impl.states.putState('s2', loginState());
+
+    const results = await Promise.all(Array.from({ length: 10 }, () => impl.states.consumeState('s2', T0)));
+
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('rejects an expired login state and an unknown id', async () => {
+    await impl.states.putState('s3', loginState(T0 + 10));
+
+    expect(await impl.states.consumeState('s3', T0 + 10)).toBeUndefined();
+    expect(await impl.states.consumeState('never-stored', T0)).toBeUndefined();
+  });
+
+  it('rejects overwriting an existing login state', async () => {
+    await impl.states.putState('s4', loginState());
+
+    await expect(impl.states.putState('s4', loginState())).rejects.toBeInstanceOf(DependencyError);
+  });
+});
+
+describe('embedded store on disk', () => {
+  let dir: string;
+  let db: EmbeddedDynamoDB | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tfa-persist-'));
+  });
+  afterAll(async () => {
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps sessions across a restart', async () => {
+    db = await startEmbeddedDynamoDB(dir);
+    let c = client(db.endpoint);
+    await ensureTable(c, 'persist');
+    const token = await new DynamoStore(c, 'persist').create(session('durable'));
+    c.destroy();
+    await db.close();
+
+    db = await startEmbeddedDynamoDB(dir);
+    c = client(db.endpoint);
+    expect(await ensureTable(c, 'persist')).toBe(false);
+    expect((await new DynamoStore(c, 'persist').get(token, T0))?.profile.id).toBe('durable');
+    c.destroy();
+  });
+});
+
+describe('when DynamoDB is unreachable', () => {
+  it('throws DependencyError (503), never "no session"', async () => {
+    const store = new DynamoStore(
+      new DynamoDBClient({
+        endpoint: 'http://127.0.0.1:9',
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+        maxAttempts: 1,
+      }),
+      't',
+    );
+
+    const err = await store.get('C'.repeat(43), T0).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(DependencyError);
+    expect((err as DependencyError).status).toBe(503);
+  });
+});
