@@ -284,6 +284,7 @@ function normalizePortals(n: Normalizer, raw: RawPortal[] | undefined, sessionLi
       name,
       displayName: p.displayName || p.name,
       alwaysShowProvidersPage: p.alwaysShowProvidersPage ?? false,
+      always401: p.always401 ?? false,
       authenticationTimeout,
       sessionLifetime: lifetime,
       backgroundMedium: p.backgroundMedium,

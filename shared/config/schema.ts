@@ -106,6 +106,8 @@ const portal = z.strictObject({
   name: str.optional(),
   displayName: str.optional(),
   alwaysShowProvidersPage: bool.optional(),
+  /** Our extension: answer 401 (not 303) to every unauthenticated check, for nginx `auth_request`. */
+  always401: bool.optional(),
   authenticationTimeout: duration.optional(),
   sessionLifetime: duration.optional(),
   backgroundMedium: str.optional(),

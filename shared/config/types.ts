@@ -86,6 +86,11 @@ export interface PortalConfig {
   name: string;
   displayName: string;
   alwaysShowProvidersPage: boolean;
+  /**
+   * Answer 401 with the sign-in URL instead of 303 to every unauthenticated forward-auth check (nginx `auth_request`
+   * turns a 3xx into a 500). Non-browser requests get 401 even without it. @default false
+   */
+  always401: boolean;
   /** @default 5m */
   authenticationTimeout: number;
   /** Effective session lifetime (the portal override or `tokens.sessionLifetime`). */

@@ -52,7 +52,29 @@ export async function verifyRoute(deps: VerifyDeps, pr: PortalRequest): Promise<
   setCookies.push(...pruneStateCookies(deps, pr, id, pr.host.cookieDomain));
 
   const signin = `${portalUri(deps, pr)}/signin?state=${id}~${state.nonce}${isTruthy(pr.url.searchParams.get('logout')) ? '&logout=1' : ''}`;
+
+  // 3. Browsers get a 303; API clients (and nginx auth_request, which turns a 3xx into a 500) get a 401 that says
+  // where to sign in. The state cookie still goes along, alone: nginx 1.22 can relay only one Set-Cookie line.
+  if (pr.portal.always401 || isNonBrowserRequest(pr.req)) {
+    const headers = new Headers({
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+      [SIGNIN_URL_HEADER]: signin,
+    });
+    headers.append('Set-Cookie', setCookies.find((c) => c.startsWith(stateCookieName(pr.portal.name, id))) ?? '');
+    return new Response(JSON.stringify({ error: 'Not authenticated', signinUrl: signin }), { status: 401, headers });
+  }
   return redirect(303, signin, 'Redirecting to sign-in page', setCookies);
+}
+
+/** Response header of a 401 carrying the absolute sign-in URL (for nginx `auth_request_set` and API clients). */
+export const SIGNIN_URL_HEADER = 'X-Forward-Auth-Signin-Url';
+
+/** Not a browser navigation: JSON without HTML in `Accept`, or an XMLHttpRequest. */
+export function isNonBrowserRequest(req: Request): boolean {
+  const accept = (req.headers.get('accept') ?? '').toLowerCase();
+  if (accept.includes('application/json') && !accept.includes('text/html')) return true;
+  return (req.headers.get('x-requested-with') ?? '').toLowerCase() === 'xmlhttprequest';
 }
 
 /** `{scheme}://{X-Forwarded-Host}{path+query of X-Forwarded-Uri}`, else the portal's profile page (upstream §2.13). */

@@ -425,3 +425,59 @@ describe('default portal short routes', () => {
     expect(hops.at(-1)?.status).toBe(200);
   });
 });
+
+describe('401 mode for non-browser clients', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      config: (issuer) => {
+        const c = basicConfig(issuer);
+        const second = { ...c.portals[0], name: 'nginx', always401: true };
+        return { ...c, portals: [...c.portals, second] };
+      },
+    });
+  });
+  afterAll(() => stack?.close());
+
+  it.each([
+    ['Accept: application/json', { Accept: 'application/json' }],
+    ['X-Requested-With: XMLHttpRequest', { Accept: '*/*', 'X-Requested-With': 'XMLHttpRequest' }],
+  ])('answers 401 with the absolute sign-in URL for %s, and the state cookie alone', async (_name, headers) => {
+    const b = stack.browser();
+
+    const res = await b.request('https://app.example.com/data.json', { headers });
+
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const signin = res.headers.get('x-forward-auth-signin-url') ?? '';
+    expect(signin).toMatch(/^https:\/\/auth\.example\.com\/portals\/main\/signin\?state=[\w-]{11}~[\w-]{16}$/);
+    expect(JSON.parse(res.body)).toEqual({ error: 'Not authenticated', signinUrl: signin });
+    expect(res.headers.getSetCookie()).toHaveLength(1);
+    expect(res.headers.getSetCookie()[0]).toMatch(/^tf_state_main_/);
+    // The client can follow it: the state exists.
+    const next = await b.request(signin);
+    expect(next.status).toBe(303);
+    expect(next.headers.get('location')).toMatch(/\/portals\/main\/providers\/pocketid\?state=/);
+  });
+
+  it('answers 303 to an ordinary browser navigation', async () => {
+    const res = await stack
+      .browser()
+      .request('https://app.example.com/', {
+        headers: { Accept: 'text/html,application/xhtml+xml,application/json;q=0.9' },
+      });
+
+    expect(res.status).toBe(303);
+  });
+
+  it('answers 401 to browsers too on a portal with always401 (nginx auth_request)', async () => {
+    const b = stack.browser({ forwardAuthPath: '/portals/nginx' });
+
+    const res = await b.request('https://app.example.com/page');
+
+    expect(res.status).toBe(401);
+    expect(res.headers.get('x-forward-auth-signin-url')).toMatch(
+      /^https:\/\/auth\.example\.com\/portals\/nginx\/signin\?state=/,
+    );
+  });
+});
