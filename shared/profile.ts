@@ -82,9 +82,10 @@ export function profileFromClaims(claims: Record<string, unknown>, keepClaims: r
   if (locale) profile.locale = locale;
   const timezone = str(claims.zoneinfo);
   if (timezone) profile.timezone = timezone;
-  const groups = stringList(claims.groups ?? claims.group);
+  // An empty plural claim falls back to the singular one, as upstream's getGroupsClaimFromMap does.
+  const groups = stringList(claims.groups) ?? stringList(claims.group);
   if (groups) profile.groups = groups;
-  const roles = stringList(claims.roles ?? claims.role);
+  const roles = stringList(claims.roles) ?? stringList(claims.role);
   if (roles) profile.roles = roles;
 
   const extra: Record<string, unknown> = {};

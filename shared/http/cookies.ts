@@ -1,10 +1,23 @@
 import { type CookieOptions, parse, serialize } from 'hono/utils/cookie';
 
-/** Cookies of a request, by name (first occurrence wins, as in browsers' ordering of more specific cookies). */
+/** RFC 7230 token: the only cookie names net/http accepts and hono's serializer writes back. */
+const COOKIE_NAME_RE = /^[\w!#$%&'*.^`|~+-]+$/;
+
+/**
+ * Cookies of a request, by name (first occurrence wins, as in browsers' ordering of more specific cookies). Names that
+ * are not RFC 7230 tokens are dropped, as net/http does: hono's parser is laxer than its serializer, so such a name
+ * (say `tf_state_main_(x`, tossed in from a sibling sub-domain) would make expiring it throw.
+ */
 export function readCookies(req: Request): Record<string, string> {
   const header = req.headers.get('cookie');
-  return header ? parse(header) : {};
+  if (!header) return {};
+  const out: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(parse(header))) if (COOKIE_NAME_RE.test(name)) out[name] = value;
+  return out;
 }
+
+/** Browsers cap Max-Age at 400 days (RFC 6265bis) and hono's serializer throws above it; long lifetimes are capped. */
+const MAX_COOKIE_AGE_SECONDS = 400 * 24 * 3600;
 
 export interface CookieScope {
   /** Cookie `Domain`; '' for a host-only cookie. */
@@ -19,7 +32,7 @@ export interface CookieScope {
 export function setCookie(name: string, value: string, maxAgeSeconds: number, scope: CookieScope): string {
   const opts: CookieOptions = {
     path: '/',
-    maxAge: Math.max(0, Math.floor(maxAgeSeconds)),
+    maxAge: Math.min(MAX_COOKIE_AGE_SECONDS, Math.max(0, Math.floor(maxAgeSeconds))),
     httpOnly: true,
     sameSite: 'Lax',
   };

@@ -13,9 +13,12 @@ const DEFAULT_HEADERS: HeaderSpec[] = [
   { name: 'X-Forwarded-Displayname', source: { claim: 'name' } },
 ];
 
-/** Go's JSON encoder escapes HTML-significant characters and line separators; match it byte for byte. */
+/**
+ * Go's JSON encoder escapes HTML-significant characters and line separators; match it byte for byte. A lone surrogate
+ * (JavaScript's counterpart of invalid UTF-8, e.g. from a `"\ud800"` claim) becomes U+FFFD, as Go's decoder makes it.
+ */
 export function goJSONString(value: string): string {
-  return JSON.stringify(value)
+  return JSON.stringify(value.replace(/\p{Cs}/gu, '\ufffd'))
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
     .replace(/&/g, '\\u0026')

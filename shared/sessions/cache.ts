@@ -18,6 +18,8 @@ export interface VerifyCacheOptions {
  */
 export class CachedSessionStore implements SessionStore {
   private readonly cache?: LRUCache<string, Session | typeof MISSING>;
+  /** Bumped when a revocation starts and when it ends, so a lookup overlapping one does not cache what it read. */
+  private revocations = 0;
 
   constructor(
     private readonly store: SessionStore,
@@ -31,8 +33,10 @@ export class CachedSessionStore implements SessionStore {
     const key = sha256(token);
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit === MISSING || hit.expiresAt <= now ? undefined : hit;
+    const before = this.revocations;
     const session = await this.store.get(token, now);
-    this.cache.set(key, session ?? MISSING);
+    // A revocation that ran while this read was in flight may have deleted what it returned: answer, but don't cache.
+    if (before === this.revocations) this.cache.set(key, session ?? MISSING);
     return session;
   }
 
@@ -41,14 +45,18 @@ export class CachedSessionStore implements SessionStore {
   }
 
   async revoke(token: string): Promise<void> {
+    this.revocations++;
     this.cache?.delete(sha256(token));
     await this.store.revoke(token);
+    this.revocations++;
     // Evict again: a concurrent lookup may have re-filled the entry while the delete was in flight.
     this.cache?.delete(sha256(token));
   }
 
   async revokeAllForUser(portal: string, userId: string): Promise<number> {
+    this.revocations++;
     const n = await this.store.revokeAllForUser(portal, userId);
+    this.revocations++;
     // Cached entries are keyed by token hash, not user: drop the user's entries by scanning (bounded by `max`).
     if (this.cache)
       for (const [key, value] of this.cache.entries())

@@ -1,0 +1,36 @@
+/**
+ * The callback function: the OAuth2 redirect target. It consumes the login state, exchanges the code (the only
+ * function that reads Secrets Manager or calls STS for a client assertion) and creates the session.
+ */
+import { createApp } from '../shared/app/base.js';
+import { registerCallbackRoutes } from '../shared/app/callback-routes.js';
+import { parseClientAssertion } from '../shared/assertions/option.js';
+import { createAssertionSource } from '../shared/assertions/source.js';
+import type { ProviderConfig } from '../shared/config/types.js';
+import { buildProviderRegistry } from '../shared/providers/registry.js';
+import { SecretResolver } from '../shared/secrets/resolver.js';
+import { fetchSecretString } from '../shared/secrets/secrets-manager.js';
+import { coldStart, lambdaHandler } from './runtime.js';
+
+/** Minutes, explicitly (Powertools would cache for 5 s): a secret put with `put-secret-value` applies within this. */
+const SECRET_CACHE_TTL_MS = 5 * 60_000;
+
+const rt = coldStart('callback');
+const secrets = new SecretResolver({ secretsManager: (id) => fetchSecretString(id), cacheTtlMs: SECRET_CACHE_TTL_MS });
+const providers = buildProviderRegistry(rt.config, (p) => ({ secrets, assertion: assertionFor(p) }));
+const app = createApp(rt.deps);
+registerCallbackRoutes(app, { ...rt.deps, sessions: rt.store, states: rt.store, providers });
+
+export const handler = lambdaHandler(app);
+
+/** One assertion source per provider, created at cold start so its token cache lives as long as the container. */
+function assertionFor(p: ProviderConfig): (() => Promise<string>) | undefined {
+  if (!p.clientAssertion) return undefined;
+  const parsed = parseClientAssertion(p.clientAssertion);
+  if ('error' in parsed) throw new Error(`provider '${p.name}': ${parsed.error}`);
+  const source = createAssertionSource(parsed.spec, {
+    audience: p.type === 'pocketID' ? p.endpoint : p.tokenIssuer,
+    env: rt.env,
+  });
+  return () => source.get();
+}

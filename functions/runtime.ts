@@ -1,0 +1,119 @@
+/**
+ * What the three Lambda functions share: reading the environment and the bundled config once per container, the
+ * DynamoDB client and store, and the Lambda boundary (hono's adapter plus the header-encoding fix).
+ *
+ * The verify function imports this module, so it must stay free of openid-client, Secrets Manager, STS and the HTML
+ * portal (test/lambda/bundles.test.ts checks the bundle's metafile).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  LambdaFunctionURLEvent,
+  LambdaFunctionURLResult,
+} from 'aws-lambda';
+import { handle, type LambdaEvent } from 'hono/aws-lambda';
+import type { App } from '../shared/app/base.js';
+import type { Config } from '../shared/config/types.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import type { CoreDeps } from '../shared/routes/context.js';
+import { CachedSessionStore } from '../shared/sessions/cache.js';
+import { DynamoStore } from '../shared/sessions/dynamodb.js';
+import { CONFIG_ASSET_FILE, parseConfigAsset } from './config-asset.js';
+
+export type FunctionName = 'verify' | 'login' | 'callback';
+
+/** The environment variables the ForwardAuth construct sets on every function. */
+export const ENV = {
+  /** Name of the sessions table (required). */
+  tableName: 'TFA_TABLE_NAME',
+  /** Path of the config asset. @default `config.json` next to the bundle */
+  configPath: 'TFA_CONFIG_PATH',
+} as const;
+
+/** Everything a function builds once per container (module scope), before its first request. */
+export interface LambdaRuntime {
+  config: Config;
+  log: Logger;
+  deps: CoreDeps;
+  /** Sessions and login states, in the one table. */
+  store: DynamoStore;
+  /** The process environment as read at cold start (assertion sources need it). */
+  env: Record<string, string | undefined>;
+}
+
+/**
+ * Reads the environment and the config asset and creates the DynamoDB store. Called once at module load: a missing
+ * variable or a broken asset fails the cold start with a message that says what to fix.
+ * @throws Error when `TFA_TABLE_NAME` is unset or the config asset cannot be read.
+ */
+export function coldStart(fn: FunctionName, env: Record<string, string | undefined> = process.env): LambdaRuntime {
+  const tableName = env[ENV.tableName];
+  if (!tableName)
+    throw new Error(`${ENV.tableName} is not set: the ForwardAuth stack sets it; set it when running the bundle yourself`);
+  const configPath = env[ENV.configPath] || fileURLToPath(new URL(`./${CONFIG_ASSET_FILE}`, import.meta.url));
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch (err) {
+    throw new Error(
+      `cannot read the config asset '${configPath}' (${(err as NodeJS.ErrnoException).code}): cdk synth writes it next to index.mjs; set ${ENV.configPath} to use another file`,
+    );
+  }
+  const config = parseConfigAsset(text, configPath);
+  // Always JSON on Lambda: one object per line is what CloudWatch Logs Insights queries.
+  const log = createLogger({ level: config.logs.level, json: true }, { app: 'tfa-serverless', fn });
+  // Region, credentials and (in tests) AWS_ENDPOINT_URL_DYNAMODB come from the Lambda environment.
+  const store = new DynamoStore(new DynamoDBClient({}), tableName);
+  return { config, log, deps: { config, log, now: Date.now }, store, env };
+}
+
+/** The per-container verify cache in front of the table (DESIGN §3.6). */
+export function cachedSessions(rt: LambdaRuntime): CachedSessionStore {
+  return new CachedSessionStore(rt.store, {
+    ttl: rt.config.sessions.verifyCacheTTL,
+    max: rt.config.sessions.verifyCacheSize,
+  });
+}
+
+/** The two event shapes our front doors send: API Gateway HTTP API payload 2.0 and Lambda Function URLs. */
+export type HttpEvent = APIGatewayProxyEventV2 | LambdaFunctionURLEvent;
+export type HttpResult = APIGatewayProxyStructuredResultV2 & LambdaFunctionURLResult;
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Identity header values leave the core as byte strings (the UTF-8 bytes of the text, one char per byte, which is
+ * what a Node or Go server writes to the wire). A Lambda result is JSON text that the front door re-encodes as
+ * UTF-8, so a byte string would arrive double-encoded; hono's `createResult` copies header values unchanged (its
+ * percent-encoding applies to request headers only). Decoding the bytes back to text here makes the front door
+ * write the same bytes the standalone server does.
+ */
+export function utf8HeaderValues(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers))
+    out[name] = NON_ASCII.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value;
+  return out;
+}
+
+/**
+ * The Lambda boundary: hono's adapter turns the event into a web `Request` (the `cookies[]` array becomes one
+ * `Cookie` header, base64 bodies are decoded, headers such as X-Forwarded-Host pass through) and the `Response`
+ * back into a result with every `Set-Cookie` in `cookies[]`.
+ */
+export function lambdaHandler(app: App): (event: HttpEvent) => Promise<HttpResult> {
+  const honoHandler = handle(app);
+  return async (event) => {
+    // Both shapes are payload format 2.0, which hono recognises by `rawPath` and `requestContext.http`.
+    const result = await honoHandler(event as unknown as LambdaEvent & { multiValueHeaders?: undefined });
+    return {
+      statusCode: result.statusCode,
+      headers: utf8HeaderValues(result.headers),
+      cookies: result.cookies ?? [],
+      body: result.body,
+      isBase64Encoded: result.isBase64Encoded,
+    };
+  };
+}
