@@ -80,10 +80,41 @@ export function parseConfig(text: string, source?: string, options: NormalizeOpt
 /** Validates an already-parsed config object (YAML or JSON). @throws ConfigError */
 export function validateConfig(data: unknown, source?: string, options: NormalizeOptions = {}): LoadedConfig {
   const parsed = rawConfigSchema.safeParse(data, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error), source);
+  if (!parsed.success) {
+    // Report value problems too, not only shape problems: drop the offending keys and check the rest.
+    const issues = zodIssues(parsed.error);
+    const cleaned = withoutBadKeys(data, parsed.error);
+    const retry = cleaned.removed.length > 0 ? rawConfigSchema.safeParse(cleaned.data) : undefined;
+    if (retry?.success) {
+      const more = normalizeConfig(retry.data, options).issues.filter(
+        (i) => !cleaned.removed.some((r) => i.path === r || i.path.startsWith(`${r}.`) || i.path.startsWith(`${r}[`)),
+      );
+      issues.push(...more);
+    }
+    throw new ConfigError(issues, source);
+  }
   const { config, issues, notices } = normalizeConfig(parsed.data, options);
   if (issues.length > 0) throw new ConfigError(issues, source);
   return { config, notices, source };
+}
+
+/** A deep copy of `data` without the keys zod complained about, and the dotted paths that were removed. */
+function withoutBadKeys(data: unknown, error: z.ZodError): { data: unknown; removed: string[] } {
+  const copy: unknown = structuredClone(data);
+  const removed: string[] = [];
+  for (const issue of error.issues) {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+    for (const path of keys) {
+      const last = path.at(-1);
+      let parent: unknown = copy;
+      for (const p of path.slice(0, -1)) parent = (parent as Record<PropertyKey, unknown> | undefined)?.[p];
+      if (last === undefined || typeof parent !== 'object' || parent === null) continue;
+      if (Array.isArray(parent) && typeof last === 'number') parent[last] = {};
+      else delete (parent as Record<PropertyKey, unknown>)[last];
+      removed.push(zodPath(path));
+    }
+  }
+  return { data: copy, removed };
 }
 
 /** Reads and validates a config file. @throws ConfigError */
