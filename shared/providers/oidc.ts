@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as client from 'openid-client';
 import { isLoopbackHost } from '../config/names.js';
 import type { ProviderConfig } from '../config/types.js';
@@ -17,6 +18,13 @@ export interface ProviderDeps {
 }
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/**
+ * The token endpoint's JSON, captured per exchange (AsyncLocalStorage keeps concurrent logins apart). openid-client
+ * requires an ID token whenever a nonce is expected; upstream accepts a response without one and reads userinfo
+ * instead, so when the grant fails for that reason alone we fall back the same way.
+ */
+const tokenCapture = new AsyncLocalStorage<{ body?: Record<string, unknown> }>();
 
 /**
  * Pocket ID and generic OpenID Connect, both through openid-client. Pocket ID uses its fixed endpoint paths under
@@ -48,24 +56,33 @@ export class OIDCProvider implements OAuthProvider {
 
   async exchange(req: CodeExchange): Promise<Profile> {
     const cfg = await this.getConfiguration();
-    let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
-    try {
-      tokens = await client.authorizationCodeGrant(cfg, req.callbackUrl, {
-        expectedState: req.expectedState,
-        expectedNonce: req.nonce,
-        pkceCodeVerifier: req.codeVerifier,
-      });
-    } catch (err) {
-      throw new ProviderError(`code exchange with provider '${this.config.name}' failed: ${describe(err)}`, {
-        cause: err,
-      });
-    }
     const keep = this.config.additionalClaims;
-    const idClaims = tokens.claims();
+    const captured: { body?: Record<string, unknown> } = {};
+    let idClaims: Record<string, unknown> | undefined;
+    let accessToken: string;
     try {
-      if (idClaims) return profileFromClaims(idClaims as Record<string, unknown>, keep);
-      // No ID token: fall back to userinfo, as upstream does.
-      const info = await client.fetchUserInfo(cfg, tokens.access_token, client.skipSubjectCheck);
+      const tokens = await tokenCapture.run(captured, () =>
+        client.authorizationCodeGrant(cfg, req.callbackUrl, {
+          expectedState: req.expectedState,
+          expectedNonce: req.nonce,
+          pkceCodeVerifier: req.codeVerifier,
+        }),
+      );
+      idClaims = tokens.claims() as Record<string, unknown> | undefined;
+      accessToken = tokens.access_token;
+    } catch (err) {
+      // No ID token at all (upstream's userinfo path): the state was checked and PKCE bound the code; only the
+      // nonce check is impossible, because nothing carries it.
+      const body = captured.body;
+      if (!body || body.id_token !== undefined || typeof body.access_token !== 'string')
+        throw new ProviderError(`code exchange with provider '${this.config.name}' failed: ${describe(err)}`, {
+          cause: err,
+        });
+      accessToken = body.access_token;
+    }
+    try {
+      if (idClaims) return profileFromClaims(idClaims, keep);
+      const info = await client.fetchUserInfo(cfg, accessToken, client.skipSubjectCheck);
       return profileFromClaims(info as Record<string, unknown>, keep);
     } catch (err) {
       throw new ProviderError(`profile from provider '${this.config.name}' failed: ${describe(err)}`, { cause: err });
@@ -86,7 +103,7 @@ export class OIDCProvider implements OAuthProvider {
   private async buildConfiguration(): Promise<client.Configuration> {
     const c = this.config;
     const clientAuth = this.clientAuth();
-    const customFetch = createProviderFetch(c.tls);
+    const customFetch = capturingFetch(createProviderFetch(c.tls) ?? fetch);
     const issuerUrl = new URL(c.type === 'pocketID' ? c.endpoint : c.tokenIssuer);
     const insecure = issuerUrl.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname);
     let cfg: client.Configuration;
@@ -119,7 +136,7 @@ export class OIDCProvider implements OAuthProvider {
     }
     if (insecure) client.allowInsecureRequests(cfg);
     cfg.timeout = c.requestTimeout / 1000;
-    if (customFetch) cfg[client.customFetch] = customFetch;
+    cfg[client.customFetch] = customFetch;
     return cfg;
   }
 
@@ -140,10 +157,35 @@ export class OIDCProvider implements OAuthProvider {
   }
 }
 
+/** Wraps the provider's fetch to record token-endpoint JSON for the exchange in progress (see `tokenCapture`). */
+function capturingFetch(inner: typeof fetch): client.CustomFetch {
+  return async (url, options) => {
+    const res = await inner(url, options as RequestInit);
+    const store = tokenCapture.getStore();
+    if (store && options.method === 'POST' && (res.headers.get('content-type') ?? '').includes('json')) {
+      try {
+        store.body = (await res.clone().json()) as Record<string, unknown>;
+      } catch {
+        // Not JSON after all: openid-client reports that itself.
+      }
+    }
+    return res;
+  };
+}
+
 /** A log-safe description of an openid-client / oauth4webapi error (codes and OAuth error fields only). */
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const e = err as Error & { code?: string; error?: string; error_description?: string; status?: number };
-  const parts = [e.code, e.error, e.error_description, e.status ? `status ${e.status}` : undefined].filter(Boolean);
+  // oauth4webapi nests the failing claim's name one or two causes down.
+  const inner = e.cause as { claim?: unknown; cause?: { claim?: unknown } } | undefined;
+  const claim = inner?.claim ?? inner?.cause?.claim;
+  const parts = [
+    e.code,
+    e.error,
+    e.error_description,
+    e.status ? `status ${e.status}` : undefined,
+    typeof claim === 'string' ? `claim ${claim}` : undefined,
+  ].filter(Boolean);
   return parts.length > 0 ? `${parts.join(': ')} (${e.message})` : e.message;
 }
