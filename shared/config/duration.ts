@@ -15,7 +15,8 @@ const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
  * does. Returns `undefined` for anything else (including bare numbers other than 0, which Go rejects too).
  */
 export function parseDuration(input: string): number | undefined {
-  let s = input.trim();
+  // No trimming: Go's parser rejects surrounding whitespace too.
+  let s = input;
   let sign = 1;
   if (s.startsWith('-') || s.startsWith('+')) {
     if (s[0] === '-') sign = -1;

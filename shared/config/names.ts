@@ -28,6 +28,7 @@ export const HEADER_NAME_RE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 /** Hosts for which plain-HTTP provider endpoints are acceptable (DESIGN §3.10). */
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
+  // Only `localhost` itself: `*.localhost` names are not guaranteed to resolve to loopback by every resolver.
+  if (h === 'localhost' || h === '::1') return true;
   return isIP(h) === 4 && h.startsWith('127.');
 }

@@ -76,5 +76,16 @@ export function pathAndQuery(uri: string | undefined): string | undefined {
   if (!rest.startsWith('/')) return undefined;
   // Backslashes become slashes in browsers' URL parsing; "/\evil" must not turn into "//evil" (scheme-relative).
   rest = rest.replace(/\\/g, '%5C');
-  return rest.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
+  return rest.replace(/[^\x21-\x7e]/gu, encodeUriChar);
+}
+
+/**
+ * Header values are byte strings (Node decodes them as latin1, one char per byte), so a char up to U+00FF is one raw
+ * byte and is encoded as that byte, as Go does: raw UTF-8 `ä` (C3 A4) becomes `%C3%A4`, not a double-encoded
+ * `%C3%83%C2%A4`. Wider chars cannot come from a header; they are encoded as UTF-8 (a lone surrogate as U+FFFD).
+ */
+function encodeUriChar(c: string): string {
+  const code = c.charCodeAt(0);
+  if (c.length === 1 && code <= 0xff) return `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
+  return encodeURIComponent(c.replace(/\p{Cs}/u, '\ufffd'));
 }

@@ -20,6 +20,7 @@ export interface StateCookie {
 export const MAX_STATE_COOKIES = 4;
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
+const STATE_ID = /^[A-Za-z0-9_-]{11}$/;
 
 /** Upstream's state cookie id: first 8 bytes of SHA-256("tf_return_url:" + return URL), base64url (11 chars). */
 export function stateCookieId(returnUrl: string): string {
@@ -52,8 +53,11 @@ export function decodeStateCookie(value: string | undefined): StateCookie | unde
 export function stateCookies(pr: PortalRequest): Map<string, string> {
   const prefix = `${STATE_COOKIE_PREFIX}_${pr.portal.name}_`;
   const out = new Map<string, string>();
-  for (const [name, value] of Object.entries(pr.cookies))
-    if (name.startsWith(prefix)) out.set(name.slice(prefix.length), value);
+  // The id is exactly 11 base64url chars, so portal `main` never claims the cookies of portal `main_x`.
+  for (const [name, value] of Object.entries(pr.cookies)) {
+    const id = name.slice(prefix.length);
+    if (name.startsWith(prefix) && STATE_ID.test(id)) out.set(id, value);
+  }
   return out;
 }
 

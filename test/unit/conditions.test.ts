@@ -41,12 +41,12 @@ function conditionError(fn: () => unknown): ConditionError {
   throw new Error('expected a ConditionError, but nothing was thrown');
 }
 
-/** Compiles `source`, requiring a ConditionError within `budgetMs`. */
-function rejectsQuickly(source: string, budgetMs = 250): ConditionError {
-  const started = performance.now();
-  const err = conditionError(() => compileCondition(source));
-  expect(performance.now() - started).toBeLessThan(budgetMs);
-  return err;
+/**
+ * Compiles `source`, requiring a ConditionError. Hostile inputs must also finish: a hang is caught by the test
+ * timeout, not by a timing assertion (timings belong in the benchmark).
+ */
+function rejectsQuickly(source: string): ConditionError {
+  return conditionError(() => compileCondition(source));
 }
 
 describe('upstream conditions_test.go: TestConditions', () => {
@@ -854,20 +854,16 @@ describe('hostile input', () => {
   });
 
   it('evaluates thousands of ! operators without recursion', () => {
-    const started = performance.now();
     expect(evaluate(`${'!'.repeat(4000)}Group("g1")`)).toBe(true);
     expect(evaluate(`${'!'.repeat(4001)}Group("g1")`)).toBe(false);
-    expect(performance.now() - started).toBeLessThan(250);
   });
 
-  it('evaluates a chain of 200 operands quickly', () => {
+  it('evaluates a chain of 200 operands', () => {
     const source = Array.from({ length: 200 }, (_, i) => `Group("g${i}")`).join(' || ');
     expect(source.length).toBeLessThanOrEqual(MAX_CONDITION_LENGTH);
-    const started = performance.now();
     const predicate = compileCondition(source);
     for (let i = 0; i < 1000; i++) predicate({ profile: pinco, provider: 'test' });
     expect(predicate({ profile: pinco, provider: 'test' })).toBe(true);
-    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it.each([
@@ -941,7 +937,6 @@ describe('hostile input', () => {
       'EmailVerified() && ClaimEqual("is_admin", false)',
       '!(!(Group("g1"))) && Eq("n", 1.5)',
     ];
-    const started = performance.now();
     let compiled = 0;
     for (let i = 0; i < 5000; i++) {
       let source = '';
@@ -975,7 +970,6 @@ describe('hostile input', () => {
       }
     }
     expect(compiled).toBeGreaterThan(0);
-    expect(performance.now() - started).toBeLessThan(2000);
   });
 });
 

@@ -1,0 +1,493 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../shared/config/load.js';
+import type { Config } from '../../shared/config/types.js';
+import { deleteCookie, readCookies, setCookie } from '../../shared/http/cookies.js';
+import { matchHost, normalizeHost } from '../../shared/http/hosts.js';
+import { createLogger } from '../../shared/log.js';
+import { type CoreDeps, type PortalRequest, portalRequest } from '../../shared/routes/context.js';
+import {
+  decodeStateCookie,
+  deleteAllStateCookies,
+  encodeStateCookie,
+  MAX_STATE_COOKIES,
+  pruneStateCookies,
+  type StateCookie,
+  stateCookieId,
+  stateCookieName,
+  writeStateCookie,
+} from '../../shared/routes/state-cookie.js';
+
+const log = createLogger({ level: 'error', json: true, write: () => {} });
+
+function config(top: Record<string, unknown> = {}): Config {
+  return validateConfig({
+    ...top,
+    portals: [
+      {
+        name: 'main',
+        providers: [{ pocketID: { endpoint: 'https://id.example.com', clientID: 'c', clientSecret: 's' } }],
+      },
+    ],
+  }).config;
+}
+
+const domains = (...list: { domain: string; authHost?: string }[]) => config({ server: { domains: list } });
+
+/** A Set-Cookie value split into its name, value and attributes (attribute names lower-cased). */
+function parseSetCookie(header: string): { name: string; value: string; attrs: Map<string, string> } {
+  const [pair = '', ...rest] = header.split('; ');
+  const eq = pair.indexOf('=');
+  const attrs = new Map<string, string>();
+  for (const a of rest) {
+    const i = a.indexOf('=');
+    attrs.set((i < 0 ? a : a.slice(0, i)).toLowerCase(), i < 0 ? '' : a.slice(i + 1));
+  }
+  return { name: pair.slice(0, eq), value: pair.slice(eq + 1), attrs };
+}
+
+describe('upstream DomainForHost (matchHost)', () => {
+  it.each([
+    { host: 'app.example.com:30443', cookieDomain: 'example.com', authHost: 'auth.example.com:30443' },
+    { host: 'app.example.org', cookieDomain: 'example.org', authHost: 'auth.example.org' },
+    { host: 'example.com', cookieDomain: 'example.com', authHost: 'auth.example.com:30443' },
+    { host: 'APP.Example.COM.', cookieDomain: 'example.com', authHost: 'auth.example.com:30443' },
+    { host: ' app.example.com ', cookieDomain: 'example.com', authHost: 'auth.example.com:30443' },
+  ])('matches $host to the domain $cookieDomain and the auth host $authHost', ({ host, cookieDomain, authHost }) => {
+    // Prepare
+    const c = domains(
+      { domain: 'example.com', authHost: 'auth.example.com:30443' },
+      { domain: 'example.org', authHost: 'auth.example.org' },
+    );
+
+    // Act
+    const got = matchHost(c, host);
+
+    // Assess
+    expect(got).toEqual({ cookieDomain, authHost });
+  });
+
+  it.each([
+    { order: 'parent first', list: [{ domain: 'example.com' }, { domain: 'apps.example.com' }] },
+    { order: 'parent last', list: [{ domain: 'apps.example.com' }, { domain: 'example.com' }] },
+  ])('picks the most specific domain ($order)', ({ list }) => {
+    // Prepare
+    const c = domains(...list);
+
+    // Act
+    const nested = matchHost(c, 'foo.apps.example.com');
+    const exact = matchHost(c, 'apps.example.com');
+    const parent = matchHost(c, 'www.example.com');
+
+    // Assess
+    expect(nested).toEqual({ cookieDomain: 'apps.example.com', authHost: 'apps.example.com' });
+    expect(exact).toEqual({ cookieDomain: 'apps.example.com', authHost: 'apps.example.com' });
+    expect(parent).toEqual({ cookieDomain: 'example.com', authHost: 'example.com' });
+  });
+
+  it.each(['app.evil.com', 'notexample.com', 'example.com.evil.com', 'example.co', 'com', '', '   '])(
+    'rejects the host %j, which matches no configured domain',
+    (host) => {
+      // Prepare
+      const c = domains({ domain: 'example.com', authHost: 'auth.example.com' });
+
+      // Act
+      const got = matchHost(c, host);
+
+      // Assess
+      expect(got).toBeUndefined();
+    },
+  );
+
+  it.each([
+    { host: '127.0.0.1', authHost: '127.0.0.1' },
+    { host: '127.0.0.1:8080', authHost: '127.0.0.1' },
+    { host: '[::1]:8080', authHost: '[::1]' },
+    { host: '::1', authHost: '[::1]' },
+    { host: '[2001:DB8::1]', authHost: '[2001:db8::1]' },
+  ])('gives the IP host $host a host-only cookie, even outside the domains', ({ host, authHost }) => {
+    // Prepare
+    const c = domains({ domain: 'example.com', authHost: 'auth.example.com' });
+
+    // Act
+    const got = matchHost(c, host);
+
+    // Assess
+    expect(got).toEqual({ cookieDomain: '', authHost });
+  });
+
+  it.each([
+    { host: 'app.example.com:8443', cookieDomain: 'app.example.com', authHost: 'app.example.com' },
+    { host: 'App.Example.Com.', cookieDomain: 'app.example.com', authHost: 'app.example.com' },
+    // Upstream sets Domain=localhost, which browsers refuse; a host-only cookie does what was meant.
+    { host: 'localhost:3000', cookieDomain: '', authHost: 'localhost' },
+    { host: 'intranet', cookieDomain: '', authHost: 'intranet' },
+  ])('uses the request host $host without domains (sub-path mode)', ({ host, cookieDomain, authHost }) => {
+    // Act
+    const got = matchHost(config(), host);
+
+    // Assess
+    expect(got).toEqual({ cookieDomain, authHost });
+  });
+
+  it('gives a configured single-label domain host-only cookies', () => {
+    // Prepare
+    const c = domains({ domain: 'localhost' });
+
+    // Act
+    const got = matchHost(c, 'localhost:3000');
+
+    // Assess
+    expect(got).toEqual({ cookieDomain: '', authHost: 'localhost' });
+  });
+
+  it.each([
+    { input: 'Example.COM.', want: 'example.com' },
+    { input: 'a.example.com:443', want: 'a.example.com' },
+    { input: ' x.example.com ', want: 'x.example.com' },
+    { input: '[::1]:80', want: '::1' },
+    { input: '[2001:DB8::1]', want: '2001:db8::1' },
+    { input: '::1', want: '::1' },
+    { input: '1.2.3.4:5', want: '1.2.3.4' },
+    { input: '', want: '' },
+  ])('normalises the host $input to $want', ({ input, want }) => {
+    // Act
+    const got = normalizeHost(input);
+
+    // Assess
+    expect(got).toBe(want);
+  });
+});
+
+describe('cookie attributes (upstream util-cookies_test.go)', () => {
+  it('writes a session-style cookie with Path=/, Domain, Max-Age, HttpOnly, Secure and SameSite=Lax', () => {
+    // Prepare
+    const lifetimeSeconds = 2 * 3600;
+
+    // Act
+    const header = setCookie('tf_sess_main', 'token-value', lifetimeSeconds - 1, {
+      domain: 'example.com',
+      secure: true,
+    });
+
+    // Assess
+    const cookie = parseSetCookie(header);
+    expect(cookie.name).toBe('tf_sess_main');
+    expect(cookie.value).toBe('token-value');
+    expect(Object.fromEntries(cookie.attrs)).toEqual({
+      path: '/',
+      domain: 'example.com',
+      'max-age': '7199',
+      httponly: '',
+      secure: '',
+      samesite: 'Lax',
+    });
+    expect(cookie.attrs.has('expires')).toBe(false);
+  });
+
+  it('omits Secure with cookies.insecure and Domain for a host-only cookie', () => {
+    // Act
+    const header = setCookie('tf_sess_main', 'v', 60, { domain: '', secure: false });
+
+    // Assess
+    const cookie = parseSetCookie(header);
+    expect(cookie.attrs.has('secure')).toBe(false);
+    expect(cookie.attrs.has('domain')).toBe(false);
+    expect(cookie.attrs.get('httponly')).toBe('');
+    expect(cookie.attrs.get('samesite')).toBe('Lax');
+  });
+
+  it.each([
+    { seconds: 299.9, want: '299' },
+    { seconds: -5, want: '0' },
+    { seconds: 0, want: '0' },
+    // Browsers cap Max-Age at 400 days; hono's serializer would throw above it.
+    { seconds: 10_000 * 3600, want: String(400 * 24 * 3600) },
+  ])('writes Max-Age $want for $seconds seconds', ({ seconds, want }) => {
+    // Act
+    const header = setCookie('n', 'v', seconds, { domain: '', secure: true });
+
+    // Assess
+    expect(parseSetCookie(header).attrs.get('max-age')).toBe(want);
+  });
+
+  it('expires a cookie with an empty value and Max-Age=0 in the same scope', () => {
+    // Act
+    const header = deleteCookie('tf_sess_main', { domain: 'example.com', secure: true });
+
+    // Assess
+    const cookie = parseSetCookie(header);
+    expect(cookie.value).toBe('');
+    expect(cookie.attrs.get('max-age')).toBe('0');
+    expect(cookie.attrs.get('domain')).toBe('example.com');
+    expect(cookie.attrs.get('path')).toBe('/');
+  });
+
+  it('rejects a cookie name that would break the header', () => {
+    // Act
+    const attempt = () => setCookie('bad name', 'v', 1, { domain: '', secure: true });
+
+    // Assess
+    expect(attempt).toThrow('Invalid cookie name');
+  });
+
+  it('percent-encodes a value with separators so it cannot add attributes', () => {
+    // Act
+    const header = setCookie('n', 'a; Domain=evil.com', 1, { domain: '', secure: true });
+
+    // Assess
+    expect(header.startsWith('n=a%3B%20Domain%3Devil.com;')).toBe(true);
+    expect(parseSetCookie(header).attrs.has('domain')).toBe(false);
+  });
+});
+
+describe('readCookies', () => {
+  const read = (cookie: string) => readCookies(new Request('https://auth.example.com/', { headers: { cookie } }));
+
+  it('reads every cookie, the first of a repeated name winning', () => {
+    // Act
+    const cookies = read('tf_sess_main=abc; other=1; tf_sess_main=def; quoted="q"');
+
+    // Assess
+    expect({ ...cookies }).toEqual({ tf_sess_main: 'abc', other: '1', quoted: 'q' });
+  });
+
+  it('returns no cookies without a Cookie header', () => {
+    // Act
+    const cookies = readCookies(new Request('https://auth.example.com/'));
+
+    // Assess
+    expect({ ...cookies }).toEqual({});
+  });
+
+  it.each(['tf_state_main_(x', 'tf_state_main_a/b', 'tf_state_main_a:b', 'x@y', 'a[0]', 'a?b'])(
+    'rejects the cookie name %j, which is not an HTTP token (as net/http does)',
+    (name) => {
+      // Act
+      const cookies = read(`${name}=1; ok=2`);
+
+      // Assess
+      expect({ ...cookies }).toEqual({ ok: '2' });
+    },
+  );
+
+  it('keeps a cookie named __proto__ as plain data', () => {
+    // Act
+    const cookies = read('__proto__=x; a=1');
+
+    // Assess
+    expect(cookies.a).toBe('1');
+    expect(Object.getPrototypeOf(cookies)).toBeNull();
+  });
+});
+
+describe('state cookie values', () => {
+  const sample: StateCookie = {
+    returnUrl: 'https://app.example.com/dashboard?ref=email',
+    nonce: 'bm9uY2Utbm9uY2Ut',
+    secret: 'c2VjcmV0LXNlY3JldC1zZWNyZXQ',
+    createdAt: 1_767_322_245,
+  };
+
+  it('round-trips through encode and decode', () => {
+    // Act
+    const encoded = encodeStateCookie(sample);
+    const decoded = decodeStateCookie(encoded);
+
+    // Assess
+    expect(encoded).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decoded).toEqual(sample);
+  });
+
+  it('round-trips a return URL with any characters', () => {
+    // Prepare
+    const cookie = { ...sample, returnUrl: 'https://app.example.com/ä?q="x"&y=<z>\u2028😀' };
+
+    // Act
+    const decoded = decodeStateCookie(encodeStateCookie(cookie));
+
+    // Assess
+    expect(decoded).toEqual(cookie);
+  });
+
+  const b64 = (text: string) => Buffer.from(text).toString('base64url');
+
+  it.each([
+    { name: 'undefined', value: undefined },
+    { name: 'an empty string', value: '' },
+    { name: 'garbage', value: '!!!not base64!!!' },
+    { name: 'a JWT', value: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig' },
+    { name: 'padded base64', value: `${b64('{}')}==` },
+    { name: 'a huge value', value: 'A'.repeat(6001) },
+    { name: 'base64url of non-JSON', value: b64('not json') },
+    { name: 'JSON null', value: b64('null') },
+    { name: 'a JSON array', value: b64('[1,2]') },
+    { name: 'a JSON string', value: b64('"x"') },
+    { name: 'a JSON number', value: b64('42') },
+    { name: 'an empty object', value: b64('{}') },
+    { name: 'a numeric return URL', value: b64('{"u":1,"n":"a","k":"b","t":1}') },
+    { name: 'a string timestamp', value: b64('{"u":"https://a.example.com/","n":"a","k":"b","t":"1"}') },
+    { name: 'a missing secret', value: b64('{"u":"https://a.example.com/","n":"a","t":1}') },
+    { name: 'a nonce that is not base64url', value: b64('{"u":"https://a.example.com/","n":"a+b","k":"b","t":1}') },
+    { name: 'an empty nonce', value: b64('{"u":"https://a.example.com/","n":"","k":"b","t":1}') },
+    { name: 'an object nonce', value: b64('{"u":"https://a.example.com/","n":{},"k":"b","t":1}') },
+    { name: 'deeply nested JSON', value: b64(`${'['.repeat(2000)}${']'.repeat(2000)}`) },
+    { name: 'a __proto__ key', value: b64('{"__proto__":{"u":"x","n":"a","k":"b","t":1}}') },
+  ])('rejects $name as a state cookie value, without throwing', ({ value }) => {
+    // Act
+    const decoded = decodeStateCookie(value);
+
+    // Assess
+    expect(decoded).toBeUndefined();
+  });
+
+  it.each([
+    { url: 'https://app.example.com/dashboard?ref=email', id: 'ofVy3cm1J8A' },
+    { url: 'https://example.com/portals/main/profile', id: 'UATJojgZRYM' },
+  ])("derives upstream's state cookie id for $url", ({ url, id }) => {
+    // Act
+    const got = stateCookieId(url);
+
+    // Assess
+    expect(got).toBe(id);
+  });
+
+  it('derives 11-character base64url ids that differ per return URL', () => {
+    // Act
+    const ids = ['https://a.example.com/', 'https://a.example.com/?', 'https://b.example.com/'].map(stateCookieId);
+
+    // Assess
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{11}$/);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('names state cookies tf_state_<portal>_<id>', () => {
+    // Act
+    const name = stateCookieName('main', 'ofVy3cm1J8A');
+
+    // Assess
+    expect(name).toBe('tf_state_main_ofVy3cm1J8A');
+  });
+});
+
+describe('state cookies of a request', () => {
+  const deps: CoreDeps = {
+    config: config({ server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] } }),
+    log,
+    now: () => 0,
+  };
+
+  function request(cookie?: string): PortalRequest {
+    const portal = deps.config.portals[0];
+    if (!portal) throw new Error('no portal');
+    const headers: Record<string, string> = { 'X-Forwarded-Host': 'app.example.com', 'X-Forwarded-Proto': 'https' };
+    if (cookie !== undefined) headers.cookie = cookie;
+    return portalRequest(deps, new Request('http://tfa/portals/main', { headers }), portal, false, 'r', log);
+  }
+
+  const stateValue = (createdAt: number) =>
+    encodeStateCookie({ returnUrl: `https://app.example.com/${createdAt}`, nonce: 'n', secret: 'k', createdAt });
+
+  const names = (setCookies: string[]) => setCookies.map((c) => parseSetCookie(c).name);
+
+  it('writes a state cookie with Max-Age = authenticationTimeout − 1 and the given domain', () => {
+    // Prepare
+    const pr = request();
+
+    // Act
+    const header = writeStateCookie(
+      deps,
+      pr,
+      'abc',
+      { returnUrl: 'https://app.example.com/', nonce: 'n', secret: 'k', createdAt: 1 },
+      'example.com',
+    );
+
+    // Assess
+    const cookie = parseSetCookie(header);
+    expect(cookie.name).toBe('tf_state_main_abc');
+    expect(decodeStateCookie(cookie.value)?.returnUrl).toBe('https://app.example.com/');
+    expect(Object.fromEntries(cookie.attrs)).toEqual({
+      path: '/',
+      domain: 'example.com',
+      'max-age': '299',
+      httponly: '',
+      secure: '',
+      samesite: 'Lax',
+    });
+  });
+
+  it('expires every state cookie of the portal and nothing else', () => {
+    // Prepare
+    const pr = request(
+      `tf_state_main_aaaaaaaaaaa=${stateValue(1)}; tf_state_main_bbbbbbbbbbb=x; tf_state_other_c=1; tf_sess_main=s; regular=1`,
+    );
+
+    // Act
+    const setCookies = deleteAllStateCookies(deps, pr);
+
+    // Assess
+    expect(names(setCookies)).toEqual(['tf_state_main_aaaaaaaaaaa', 'tf_state_main_bbbbbbbbbbb']);
+    for (const c of setCookies) expect(parseSetCookie(c).attrs.get('max-age')).toBe('0');
+  });
+
+  it("never claims another portal's cookies when one portal name prefixes another (main vs main_x)", () => {
+    // Act
+    const setCookies = deleteAllStateCookies(deps, request(`tf_state_main_x_aaaaaaaaaaa=${stateValue(1)}`));
+
+    // Assess
+    expect(setCookies).toEqual([]);
+  });
+
+  it('expires nothing when the request has no state cookies', () => {
+    // Act
+    const setCookies = deleteAllStateCookies(deps, request('regular=1'));
+
+    // Assess
+    expect(setCookies).toEqual([]);
+  });
+
+  it(`keeps at most ${MAX_STATE_COOKIES} state cookies, expiring the oldest`, () => {
+    // Prepare: six older cookies, one malformed (it counts as the oldest), plus the one being written
+    const cookies = [1, 5, 3, 6, 2, 4].map((t) => `tf_state_main_cccccccccc${t}=${stateValue(t)}`);
+    const pr = request(
+      [...cookies, 'tf_state_main_badbadbad00=garbage', `tf_state_main_newnewnew00=${stateValue(0)}`].join('; '),
+    );
+
+    // Act
+    const setCookies = pruneStateCookies(deps, pr, 'newnewnew00', 'example.com');
+
+    // Assess
+    const kept = MAX_STATE_COOKIES - 1;
+    expect(names(setCookies).sort()).toEqual(
+      [
+        'tf_state_main_badbadbad00',
+        ...[1, 2, 3, 4, 5, 6].slice(0, 6 - kept).map((t) => `tf_state_main_cccccccccc${t}`),
+      ].sort(),
+    );
+    for (const c of setCookies) expect(parseSetCookie(c).attrs.get('max-age')).toBe('0');
+  });
+
+  it('expires nothing while the portal has fewer state cookies than the limit', () => {
+    // Prepare
+    const pr = request(`tf_state_main_aaaaaaaaaaa=${stateValue(1)}; tf_state_other_x=${stateValue(1)}`);
+
+    // Act
+    const setCookies = pruneStateCookies(deps, pr, 'newnewnew00', 'example.com');
+
+    // Assess
+    expect(setCookies).toEqual([]);
+  });
+
+  it('rejects a state cookie whose name cannot be written back, instead of failing the request', () => {
+    // Prepare: a cookie tossed in from a sibling sub-domain
+    const pr = request(`tf_state_main_(x=1; tf_state_main_aaaaaaaaaaa=${stateValue(1)}`);
+
+    // Act
+    const pruned = pruneStateCookies(deps, pr, 'newnewnew00', 'example.com');
+    const deleted = deleteAllStateCookies(deps, pr);
+
+    // Assess
+    expect(pruned).toEqual([]);
+    expect(names(deleted)).toEqual(['tf_state_main_aaaaaaaaaaa']);
+  });
+});
