@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { DEMO_CLIENT, demoConfig, startDemoApp, startDemoIdp } from '../dev/demo.js';
 import { ConfigError } from '../shared/config/errors.js';
 import { findConfigFile, loadConfigFile } from '../shared/config/load.js';
+import type { Notice } from '../shared/config/normalize.js';
 import type { Config } from '../shared/config/types.js';
 import { createLogger } from '../shared/log.js';
 import { startStandalone } from './standalone.js';
@@ -48,15 +49,17 @@ async function main(): Promise<void> {
     throw new Error(`--port: invalid port '${values.port}'`);
 
   let config: Config;
+  let notices: Notice[] = [];
   let demo: { idpIssuer: string; appUrl: string } | undefined;
   if (file) {
     const loaded = loadConfigFile(file, { env });
     config = loaded.config;
     const log = createLogger({ level: config.logs.level, json: config.logs.json }, { app: 'tfa-serverless' });
     log.info('Loaded configuration', { file });
-    for (const n of loaded.notices) log[n.level](n.message);
+    notices = loaded.notices;
   } else {
-    const idp = await startDemoIdp(4190);
+    // Not 4190: it is on fetch's "bad ports" list (ManageSieve), so Node's fetch refuses it and the code exchange fails.
+    const idp = await startDemoIdp(4183);
     config = demoConfig(idp.issuer, port ?? 4181);
     demo = { idpIssuer: idp.issuer, appUrl: 'http://localhost:4182/' };
   }
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
 
   const server = await startStandalone({
     config,
+    notices,
     configDir: file ? dirname(file) : undefined,
     env,
     port,

@@ -13,6 +13,7 @@ import { registerVerifyRoutes } from '../shared/app/verify-routes.js';
 import { parseClientAssertion } from '../shared/assertions/option.js';
 import { createAssertionSource } from '../shared/assertions/source.js';
 import { ConditionCache } from '../shared/conditions/conditions.js';
+import type { Notice } from '../shared/config/normalize.js';
 import type { Config, ProviderConfig } from '../shared/config/types.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../shared/portal/favicon.js';
@@ -24,6 +25,11 @@ import { ensureTable } from '../shared/sessions/ensure-table.js';
 
 export interface StandaloneOptions {
   config: Config;
+  /**
+   * The notices config validation returned (`loadConfigFile`/`validateConfig`): deprecations and warnings such as a
+   * provider's `tlsInsecureSkipVerify`. Logged at start with `log`.
+   */
+  notices?: readonly Notice[];
   /** Directory of the config file (default for `server.tlsPath`). */
   configDir?: string;
   env?: Record<string, string | undefined>;
@@ -52,6 +58,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   const env = opts.env ?? {};
   const log = opts.log ?? createLogger({ level: config.logs.level, json: config.logs.json }, { app: 'tfa-serverless' });
   const now = opts.now ?? Date.now;
+  for (const n of opts.notices ?? []) log[n.level](n.message);
 
   // Sessions: the embedded store unless a real endpoint is configured.
   const embedded = config.sessions.dynamoDBEndpoint

@@ -137,6 +137,9 @@ export class OIDCProvider implements OAuthProvider {
     if (insecure) client.allowInsecureRequests(cfg);
     cfg.timeout = c.requestTimeout / 1000;
     cfg[client.customFetch] = customFetch;
+    // Verify the ID token's signature against the provider's JWKS, as upstream does. openid-client skips it by default
+    // (TLS authenticates the token endpoint), but with tlsInsecureSkipVerify nothing would then authenticate the token.
+    client.enableNonRepudiationChecks(cfg);
     return cfg;
   }
 
@@ -187,5 +190,16 @@ function describe(err: unknown): string {
     e.status ? `status ${e.status}` : undefined,
     typeof claim === 'string' ? `claim ${claim}` : undefined,
   ].filter(Boolean);
-  return parts.length > 0 ? `${parts.join(': ')} (${e.message})` : e.message;
+  const base = parts.length > 0 ? `${parts.join(': ')} (${e.message})` : e.message;
+  // Network, TLS and assertion failures arrive under a generic wrapper ('fetch failed', openid-client's 'something
+  // went wrong'): append the causes' messages too (assertion sources write log-safe ones), skipping repeats, e.g.
+  // 'fetch failed: UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate'.
+  let text = base;
+  for (let cur: unknown = e.cause, depth = 0; cur instanceof Error && depth < 10; cur = cur.cause, depth++) {
+    if (text.includes(cur.message)) continue;
+    const code = (cur as Error & { code?: unknown }).code;
+    const prefix = typeof code === 'string' && !cur.message.includes(code) && !text.includes(code) ? `${code}: ` : '';
+    text += `: ${prefix}${cur.message}`;
+  }
+  return text;
 }

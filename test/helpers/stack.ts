@@ -28,10 +28,18 @@ export interface StackOptions {
 /** The real server (standalone, embedded dynalite) plus the dev OpenID provider, both on loopback random ports. */
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const idp = await startDevIdp({ clients: [TEST_CLIENT], requirePkce: true, allowRedirect: () => true, ...opts.idp });
-  const { config } = validateConfig(opts.config(idp.issuer), 'test config', { env: opts.env });
+  const { config, notices } = validateConfig(opts.config(idp.issuer), 'test config', { env: opts.env });
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', json: true, write: (l) => logs.push(l) });
-  const server = await startStandalone({ config, port: 0, bind: '127.0.0.1', log, env: opts.env, now: opts.now });
+  const server = await startStandalone({
+    config,
+    notices,
+    port: 0,
+    bind: '127.0.0.1',
+    log,
+    env: opts.env,
+    now: opts.now,
+  });
   return {
     idp,
     server,
