@@ -55,7 +55,9 @@ export async function verifyRoute(deps: VerifyDeps, pr: PortalRequest): Promise<
 
   // 3. Browsers get a 303; API clients (and nginx auth_request, which turns a 3xx into a 500) get a 401 that says
   // where to sign in. The state cookie still goes along, alone: nginx 1.22 can relay only one Set-Cookie line.
-  if (pr.portal.always401 || isNonBrowserRequest(pr.req)) {
+  // `always401` is for forward-auth checks (they carry X-Forwarded-Uri); a browser that opens the portal itself, as
+  // it does after logout (`?logout=1`), still gets the sign-in page rather than a JSON error.
+  if ((pr.portal.always401 && pr.fwd.uri !== undefined) || isNonBrowserRequest(pr.req)) {
     const headers = new Headers({
       'Content-Type': 'application/json; charset=utf-8',
       'Cache-Control': 'no-store',
