@@ -87,7 +87,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
 
   const deps = { config, log, now };
   const pages = portalPages(deps, await loadFavicon(config.server.favicon));
-  const app = createApp(deps);
+  const app = createApp(deps, { errorPage: pages.errorPage });
   registerVerifyRoutes(app, {
     ...deps,
     sessions,

@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import type { PortalConfig } from '../config/types.js';
-import { errorResponse, HttpError, notFound } from '../http/errors.js';
+import { errorResponse, HttpError, notFound, publicError } from '../http/errors.js';
 import { type Logger, maskQuery } from '../log.js';
 import { type CoreDeps, type PortalRequest, portalRequest } from '../routes/context.js';
 
-export type Env = { Variables: { requestId: string; log: Logger; error?: unknown } };
+/** Renders a browser-facing error page (only the login and callback functions carry one). */
+export type ErrorPage = (status: number, message: string, requestId: string) => Response;
+
+export type Env = { Variables: { requestId: string; log: Logger; error?: unknown; errorPage?: ErrorPage } };
+
+/**
+ * How a route reports errors: upstream's `Error: <message>` text, `{"error"}` JSON, or `page`: the HTML error page
+ * (with the request id) when the client is a browser and the app has a renderer, else text.
+ */
+export type ErrorFormat = 'text' | 'json' | 'page';
 export type App = Hono<Env>;
 
 const SAFE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -14,7 +23,7 @@ const SAFE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
  * The Hono app shared by the standalone server and the three Lambda functions: request id, one access-log line per
  * request, and the single place where errors become HTTP responses.
  */
-export function createApp(deps: CoreDeps): App {
+export function createApp(deps: CoreDeps, options: { errorPage?: ErrorPage } = {}): App {
   const app = new Hono<Env>();
   const idHeader = deps.config.server.trustedRequestIdHeader;
 
@@ -25,6 +34,7 @@ export function createApp(deps: CoreDeps): App {
     const log = deps.log.child({ id: requestId });
     c.set('requestId', requestId);
     c.set('log', log);
+    if (options.errorPage) c.set('errorPage', options.errorPage);
     await next();
     c.res.headers.set('X-Request-Id', requestId);
 
@@ -54,9 +64,14 @@ export function createApp(deps: CoreDeps): App {
 }
 
 /** Records the error for the access log and renders it (text or JSON) — the one error→HTTP mapping. */
-export function fail(c: Context<Env>, err: unknown, format: 'text' | 'json'): Response {
+export function fail(c: Context<Env>, err: unknown, format: ErrorFormat): Response {
   c.set('error', err);
-  return errorResponse(err, format);
+  const page = c.get('errorPage');
+  if (format === 'page' && page && (c.req.header('accept') ?? '').includes('text/html')) {
+    const { status, message } = publicError(err);
+    return page(status, message, c.get('requestId'));
+  }
+  return errorResponse(err, format === 'json' ? 'json' : 'text');
 }
 
 /** `/` + suffix patterns for a portal route: `{bp}/portals/:portal{suffix}` and, with a default portal, `{bp}{suffix}`. */
@@ -83,7 +98,7 @@ export function portalRoute(
   deps: CoreDeps,
   method: 'GET' | 'POST',
   suffixes: string[],
-  format: 'text' | 'json',
+  format: ErrorFormat,
   handler: PortalHandler,
 ): void {
   const seen = new Set<string>();
@@ -108,7 +123,7 @@ export function plainRoute(
   app: App,
   method: 'GET' | 'POST',
   paths: string[],
-  format: 'text' | 'json',
+  format: ErrorFormat,
   handler: (c: Context<Env>) => Response | Promise<Response>,
 ): void {
   for (const path of new Set(paths))

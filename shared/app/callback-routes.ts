@@ -3,5 +3,5 @@ import { type App, portalRoute } from './base.js';
 
 /** The callback function's route: the OAuth2 redirect target. */
 export function registerCallbackRoutes(app: App, deps: CallbackDeps): void {
-  portalRoute(app, deps, 'GET', ['/oauth2/callback'], 'text', (pr) => callbackRoute(deps, pr));
+  portalRoute(app, deps, 'GET', ['/oauth2/callback'], 'page', (pr) => callbackRoute(deps, pr));
 }

@@ -14,14 +14,14 @@ export interface LoginRoutesDeps extends LoginDeps, SigninDeps, LogoutDeps, Omit
 
 /** The login function's routes: sign-in chooser, provider start, logout, profile and static assets. */
 export function registerLoginRoutes(app: App, deps: LoginRoutesDeps): void {
-  portalRoute(app, deps, 'GET', ['/signin'], 'text', (pr) => signinRoute(deps, pr));
-  portalRoute(app, deps, 'GET', ['/providers/:provider'], 'text', (pr, c) =>
+  portalRoute(app, deps, 'GET', ['/signin'], 'page', (pr) => signinRoute(deps, pr));
+  portalRoute(app, deps, 'GET', ['/providers/:provider'], 'page', (pr, c) =>
     providersRoute(deps, pr, c.req.param('provider') ?? ''),
   );
-  portalRoute(app, deps, 'POST', ['/logout'], 'text', (pr) => logoutRoute(deps, pr));
+  portalRoute(app, deps, 'POST', ['/logout'], 'page', (pr) => logoutRoute(deps, pr));
   portalRoute(app, deps, 'GET', ['/profile'], 'text', (pr) => profileRoute(deps, pr, 'text'));
   portalRoute(app, deps, 'GET', ['/profile.json'], 'json', (pr) => profileRoute(deps, pr, 'json'));
-  portalRoute(app, deps, 'GET', ['/authenticated'], 'text', (pr) => authenticatedRoute(deps, pr, portalUri(deps, pr)));
+  portalRoute(app, deps, 'GET', ['/authenticated'], 'page', (pr) => authenticatedRoute(deps, pr, portalUri(deps, pr)));
   const assets = deps.staticAssets;
   if (assets)
     app.get('*', async (c, next) => {

@@ -1,6 +1,6 @@
 import type { Config, PortalConfig, ProviderConfig } from '../config/types.js';
 import type { Favicon } from '../portal/favicon.js';
-import { type Backgrounds, renderAuthenticatedPage, renderSigninPage } from '../portal/pages.js';
+import { type Backgrounds, renderAuthenticatedPage, renderErrorPage, renderSigninPage } from '../portal/pages.js';
 import { htmlResponse, newNonce } from '../portal/security.js';
 import { serveStatic } from '../portal/static.js';
 import type { CoreDeps } from '../routes/context.js';
@@ -48,6 +48,10 @@ export function portalPages(deps: CoreDeps, favicon?: Favicon) {
         nonce,
       });
       return htmlResponse(page, { nonce, backgrounds: backgrounds(pr.portal) });
+    },
+    errorPage(status: number, message: string, requestId: string): Response {
+      const nonce = newNonce();
+      return htmlResponse(renderErrorPage({ status, message, requestId, assets, nonce }), { status, nonce });
     },
     staticAssets(req: Request): Response | undefined {
       return serveStatic(req, {

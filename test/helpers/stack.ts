@@ -119,7 +119,7 @@ export class Browser {
   ): Promise<Hop> {
     const u = new URL(url);
     const cookie = await this.jar.getCookieString(url);
-    const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent, Accept: 'text/html', ...init.headers };
+    const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent, Accept: '*/*', ...init.headers };
     if (cookie) headers.Cookie = cookie;
 
     if (url.startsWith(this.opts.idp))

@@ -461,11 +461,9 @@ describe('401 mode for non-browser clients', () => {
   });
 
   it('answers 303 to an ordinary browser navigation', async () => {
-    const res = await stack
-      .browser()
-      .request('https://app.example.com/', {
-        headers: { Accept: 'text/html,application/xhtml+xml,application/json;q=0.9' },
-      });
+    const res = await stack.browser().request('https://app.example.com/', {
+      headers: { Accept: 'text/html,application/xhtml+xml,application/json;q=0.9' },
+    });
 
     expect(res.status).toBe(303);
   });
@@ -479,5 +477,28 @@ describe('401 mode for non-browser clients', () => {
     expect(res.headers.get('x-forward-auth-signin-url')).toMatch(
       /^https:\/\/auth\.example\.com\/portals\/nginx\/signin\?state=/,
     );
+  });
+});
+
+describe('browser-facing errors', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ config: (issuer) => basicConfig(issuer) });
+  });
+  afterAll(() => stack?.close());
+
+  it('shows browsers an HTML error page with the request id, and keeps text for other clients', async () => {
+    const url = 'https://auth.example.com/portals/main/providers/pocketid?state=nope';
+
+    const page = await stack.browser().request(url, { headers: { Accept: 'text/html,application/xhtml+xml' } });
+    const text = await stack.browser().request(url, { headers: { Accept: '*/*' } });
+
+    expect(page.status).toBe(401);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(page.body).toContain('Query string parameter &#39;state&#39; is invalid');
+    expect(page.body).toContain(page.headers.get('x-request-id') ?? 'missing');
+    expect(text.status).toBe(401);
+    expect(text.body).toBe("Error: Query string parameter 'state' is invalid");
   });
 });
