@@ -10,6 +10,7 @@ import { registerCallbackRoutes } from '../shared/app/callback-routes.js';
 import { registerLoginRoutes } from '../shared/app/login-routes.js';
 import { portalPages } from '../shared/app/pages.js';
 import { registerVerifyRoutes } from '../shared/app/verify-routes.js';
+import { assertionAudience } from '../shared/assertions/audience.js';
 import { parseClientAssertion } from '../shared/assertions/option.js';
 import { createAssertionSource } from '../shared/assertions/source.js';
 import { ConditionCache } from '../shared/conditions/conditions.js';
@@ -39,6 +40,11 @@ export interface StandaloneOptions {
   /** Overrides `server.bind`. */
   bind?: string;
   now?: () => number;
+  /**
+   * Replaces the network for every provider's back-channel calls. Tests only: it routes the fixed public endpoints of
+   * Google, Entra ID and GitHub to loopback fakes (see `ProviderDeps.fetch`).
+   */
+  providerFetch?: typeof fetch;
 }
 
 export interface Standalone {
@@ -83,7 +89,11 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     env,
     secretsManager: lazySecretsManager(config.sessions.region ?? env.AWS_REGION),
   });
-  const providers = buildProviderRegistry(config, (p) => ({ secrets, assertion: assertionFor(p, env) }));
+  const providers = buildProviderRegistry(config, (p) => ({
+    secrets,
+    assertion: assertionFor(p, env),
+    fetch: opts.providerFetch,
+  }));
 
   const deps = { config, log, now };
   const pages = portalPages(deps, await loadFavicon(config.server.favicon));
@@ -143,10 +153,7 @@ function assertionFor(p: ProviderConfig, env: Record<string, string | undefined>
   if (!p.clientAssertion) return undefined;
   const parsed = parseClientAssertion(p.clientAssertion);
   if ('error' in parsed) throw new Error(parsed.error);
-  const source = createAssertionSource(parsed.spec, {
-    audience: p.type === 'pocketID' ? p.endpoint : p.tokenIssuer,
-    env,
-  });
+  const source = createAssertionSource(parsed.spec, { audience: assertionAudience(p), env });
   return () => source.get();
 }
 

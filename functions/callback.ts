@@ -4,6 +4,8 @@
  */
 import { createApp } from '../shared/app/base.js';
 import { registerCallbackRoutes } from '../shared/app/callback-routes.js';
+import { portalPages } from '../shared/app/pages.js';
+import { assertionAudience } from '../shared/assertions/audience.js';
 import { parseClientAssertion } from '../shared/assertions/option.js';
 import { createAssertionSource } from '../shared/assertions/source.js';
 import type { ProviderConfig } from '../shared/config/types.js';
@@ -18,7 +20,8 @@ const SECRET_CACHE_TTL_MS = 5 * 60_000;
 const rt = coldStart('callback');
 const secrets = new SecretResolver({ secretsManager: (id) => fetchSecretString(id), cacheTtlMs: SECRET_CACHE_TTL_MS });
 const providers = buildProviderRegistry(rt.config, (p) => ({ secrets, assertion: assertionFor(p) }));
-const app = createApp(rt.deps);
+// Browser-facing failures (a replayed or expired login) get the portal's HTML error page, as on the standalone server.
+const app = createApp(rt.deps, { errorPage: portalPages(rt.deps).errorPage });
 registerCallbackRoutes(app, { ...rt.deps, sessions: rt.store, states: rt.store, providers });
 
 export const handler = lambdaHandler(app);
@@ -28,9 +31,6 @@ function assertionFor(p: ProviderConfig): (() => Promise<string>) | undefined {
   if (!p.clientAssertion) return undefined;
   const parsed = parseClientAssertion(p.clientAssertion);
   if ('error' in parsed) throw new Error(`provider '${p.name}': ${parsed.error}`);
-  const source = createAssertionSource(parsed.spec, {
-    audience: p.type === 'pocketID' ? p.endpoint : p.tokenIssuer,
-    env: rt.env,
-  });
+  const source = createAssertionSource(parsed.spec, { audience: assertionAudience(p), env: rt.env });
   return () => source.get();
 }

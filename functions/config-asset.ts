@@ -1,4 +1,19 @@
+/**
+ * What the stack hands each function: its name, the environment variables it sets and the config asset. Shared by
+ * infra/ (which writes them at synth) and the functions (which read them at cold start); it imports nothing heavy, so
+ * the CDK app does not load the AWS SDK.
+ */
 import type { Config } from '../shared/config/types.js';
+
+export type FunctionName = 'verify' | 'login' | 'callback';
+
+/** The environment variables the ForwardAuth construct sets on every function. */
+export const ENV = {
+  /** Name of the sessions table (required). */
+  tableName: 'TFA_TABLE_NAME',
+  /** Path of the config asset. @default `config.json` next to the bundle */
+  configPath: 'TFA_CONFIG_PATH',
+} as const;
 
 /** File name of the normalised config inside each function's asset, next to `index.mjs`. */
 export const CONFIG_ASSET_FILE = 'config.json';

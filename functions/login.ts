@@ -14,7 +14,7 @@ import { cachedSessions, coldStart, lambdaHandler } from './runtime.js';
 
 const rt = coldStart('login');
 const pages = portalPages(rt.deps, favicon(rt.config));
-const app = createApp(rt.deps);
+const app = createApp(rt.deps, { errorPage: pages.errorPage });
 registerLoginRoutes(app, {
   ...rt.deps,
   sessions: cachedSessions(rt),

@@ -8,12 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type {
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  LambdaFunctionURLEvent,
-  LambdaFunctionURLResult,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import type { App } from '../shared/app/base.js';
 import type { Config } from '../shared/config/types.js';
@@ -21,17 +16,7 @@ import { createLogger, type Logger } from '../shared/log.js';
 import type { CoreDeps } from '../shared/routes/context.js';
 import { CachedSessionStore } from '../shared/sessions/cache.js';
 import { DynamoStore } from '../shared/sessions/dynamodb.js';
-import { CONFIG_ASSET_FILE, parseConfigAsset } from './config-asset.js';
-
-export type FunctionName = 'verify' | 'login' | 'callback';
-
-/** The environment variables the ForwardAuth construct sets on every function. */
-export const ENV = {
-  /** Name of the sessions table (required). */
-  tableName: 'TFA_TABLE_NAME',
-  /** Path of the config asset. @default `config.json` next to the bundle */
-  configPath: 'TFA_CONFIG_PATH',
-} as const;
+import { CONFIG_ASSET_FILE, ENV, type FunctionName, parseConfigAsset } from './config-asset.js';
 
 /** Everything a function builds once per container (module scope), before its first request. */
 export interface LambdaRuntime {
@@ -52,7 +37,9 @@ export interface LambdaRuntime {
 export function coldStart(fn: FunctionName, env: Record<string, string | undefined> = process.env): LambdaRuntime {
   const tableName = env[ENV.tableName];
   if (!tableName)
-    throw new Error(`${ENV.tableName} is not set: the ForwardAuth stack sets it; set it when running the bundle yourself`);
+    throw new Error(
+      `${ENV.tableName} is not set: the ForwardAuth stack sets it; set it when running the bundle yourself`,
+    );
   const configPath = env[ENV.configPath] || fileURLToPath(new URL(`./${CONFIG_ASSET_FILE}`, import.meta.url));
   let text: string;
   try {
@@ -78,11 +65,16 @@ export function cachedSessions(rt: LambdaRuntime): CachedSessionStore {
   });
 }
 
-/** The two event shapes our front doors send: API Gateway HTTP API payload 2.0 and Lambda Function URLs. */
-export type HttpEvent = APIGatewayProxyEventV2 | LambdaFunctionURLEvent;
-export type HttpResult = APIGatewayProxyStructuredResultV2 & LambdaFunctionURLResult;
+/**
+ * What both front doors send: API Gateway HTTP API payload format 2.0, which Lambda Function URLs use too (they differ
+ * in `requestContext.domainName`, `routeKey` and `pathParameters`).
+ */
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string>; cookies: string[] };
 
-const NON_ASCII = /[^\x00-\x7f]/;
+type HonoV2Event = Extract<LambdaEvent, { rawPath: string }>;
+
+const NON_ASCII = /[^\p{ASCII}]/u;
 
 /**
  * Identity header values leave the core as byte strings (the UTF-8 bytes of the text, one char per byte, which is
@@ -91,10 +83,13 @@ const NON_ASCII = /[^\x00-\x7f]/;
  * percent-encoding applies to request headers only). Decoding the bytes back to text here makes the front door
  * write the same bytes the standalone server does.
  */
-export function utf8HeaderValues(headers: Record<string, string>): Record<string, string> {
+export function utf8HeaderValues(headers: Record<string, string | string[]>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers))
+  for (const [name, raw] of Object.entries(headers)) {
+    // Payload 2.0 results have one string per header; a list would be joined by the front door anyway.
+    const value = Array.isArray(raw) ? raw.join(', ') : raw;
     out[name] = NON_ASCII.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value;
+  }
   return out;
 }
 
@@ -106,8 +101,10 @@ export function utf8HeaderValues(headers: Record<string, string>): Record<string
 export function lambdaHandler(app: App): (event: HttpEvent) => Promise<HttpResult> {
   const honoHandler = handle(app);
   return async (event) => {
-    // Both shapes are payload format 2.0, which hono recognises by `rawPath` and `requestContext.http`.
-    const result = await honoHandler(event as unknown as LambdaEvent & { multiValueHeaders?: undefined });
+    // Both shapes are payload format 2.0, which hono recognises by `rawPath` and `requestContext.http`. Its type
+    // differs from @types/aws-lambda only in fields it never reads (`requestContext.authorizer` is required there but
+    // absent on Function URLs with auth NONE), hence the cast.
+    const result = await honoHandler({ ...event, body: event.body ?? null } as unknown as HonoV2Event);
     return {
       statusCode: result.statusCode,
       headers: utf8HeaderValues(result.headers),

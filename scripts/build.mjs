@@ -1,6 +1,7 @@
 // Builds the three Lambda bundles: dist/<fn>/index.mjs (+ .map) and dist/<fn>/meta.json (esbuild metafile).
-// `npm run build`; also imported by the test global setup, which rebuilds when dist/ is missing or stale.
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+// `npm run build` always builds; `node scripts/build.mjs --if-stale` (cdk.json, test/global-setup.ts) only when a
+// bundle is missing or older than its sources.
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -16,8 +17,7 @@ export async function buildAll({ quiet = false } = {}) {
   const started = performance.now();
   const sizes = await Promise.all(FUNCTIONS.map((fn) => buildOne(fn)));
   if (!quiet) {
-    for (const [i, fn] of FUNCTIONS.entries())
-      console.log(`dist/${fn}/index.mjs  ${(sizes[i] / 1024).toFixed(0)} KB`);
+    for (const [i, fn] of FUNCTIONS.entries()) console.log(`dist/${fn}/index.mjs  ${(sizes[i] / 1024).toFixed(0)} KB`);
     console.log(`built ${FUNCTIONS.length} bundles in ${Math.round(performance.now() - started)} ms`);
   }
   return Object.fromEntries(FUNCTIONS.map((fn, i) => [fn, sizes[i]]));
@@ -52,6 +52,31 @@ async function buildOne(fn) {
   return (await stat(join(outdir, 'index.mjs'))).size;
 }
 
+/** What goes into the bundles: a bundle older than any of these is stale. */
+const SOURCES = ['functions', 'shared', 'scripts/build.mjs', 'package-lock.json'];
+
+async function newestMtime(path) {
+  const st = await stat(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  const entries = await readdir(path);
+  return Math.max(st.mtimeMs, ...(await Promise.all(entries.map((e) => newestMtime(join(path, e))))));
+}
+
+/** Whether a bundle or metafile is missing or older than its newest source. */
+export async function isStale() {
+  const outputs = FUNCTIONS.flatMap((fn) => ['index.mjs', 'meta.json'].map((f) => join(ROOT, 'dist', fn, f)));
+  let built;
+  try {
+    built = Math.min(...(await Promise.all(outputs.map(async (p) => (await stat(p)).mtimeMs))));
+  } catch {
+    return true;
+  }
+  const sources = await Promise.all(SOURCES.map((p) => newestMtime(join(ROOT, p)).catch(() => 0)));
+  return Math.max(...sources) > built;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await buildAll();
+  // `--if-stale` (cdk.json's build step, the test setup): skip the build when dist/ is up to date.
+  if (process.argv.includes('--if-stale') && !(await isStale())) console.log('Lambda bundles are up to date');
+  else await buildAll();
 }

@@ -6,6 +6,9 @@ import { type ConfigIssue, showValue } from './errors.js';
 import { canonicalHeaderName, HEADER_NAME_RE, isHostname, isLoopbackHost, NAME_RE } from './names.js';
 import {
   type RawConfig,
+  type RawGitHub,
+  type RawGoogle,
+  type RawMicrosoftEntraID,
   type RawOpenIDConnect,
   type RawPocketID,
   type RawPortal,
@@ -30,6 +33,11 @@ export interface NormalizeOptions {
   readFiles?: boolean;
   /** Environment for `clientSecretEnv` checks. @default {} */
   env?: Record<string, string | undefined>;
+  /**
+   * Accept a provider with neither a client secret nor an assertion: at `cdk synth` the stack creates a Secrets
+   * Manager secret for it. @default false
+   */
+  allowMissingCredential?: boolean;
 }
 
 export interface Notice {
@@ -76,7 +84,11 @@ export function normalizeConfig(
   raw: RawConfig,
   options: NormalizeOptions = {},
 ): { config: Config; issues: ConfigIssue[]; notices: Notice[] } {
-  const n = new Normalizer({ readFiles: options.readFiles ?? true, env: options.env ?? {} });
+  const n = new Normalizer({
+    readFiles: options.readFiles ?? true,
+    env: options.env ?? {},
+    allowMissingCredential: options.allowMissingCredential ?? false,
+  });
   const server = raw.server ?? {};
   const cookies = raw.cookies ?? {};
   const tokens = raw.tokens ?? {};
@@ -350,6 +362,15 @@ const PROVIDER_DEFAULTS = {
     color: 'pink',
     scopes: 'openid profile email',
   },
+  google: { name: 'google', displayName: 'Google', icon: 'google', color: 'yellow', scopes: 'openid profile email' },
+  microsoftEntraID: {
+    name: 'microsoftentraid',
+    displayName: 'Microsoft Entra ID',
+    icon: 'microsoft',
+    color: 'cyan',
+    scopes: 'openid profile email',
+  },
+  github: { name: 'github', displayName: 'GitHub', icon: 'github', color: 'emerald', scopes: 'user' },
 } as const;
 
 function normalizeProviders(n: Normalizer, portalPath: string, raw: RawProvider[] | undefined): ProviderConfig[] {
@@ -371,14 +392,14 @@ function normalizeProviders(n: Normalizer, portalPath: string, raw: RawProvider[
     }
     const type = types[0] as keyof RawProvider;
     if ((UNSUPPORTED_PROVIDER_TYPES as readonly string[]).includes(type)) {
-      n.error(`${path}.${type}`, `provider type '${type}' is not supported yet`);
+      n.error(
+        `${path}.${type}`,
+        `provider type '${type}' is not supported yet: it reads identities from a local tailscaled socket, which AWS Lambda cannot provide`,
+      );
       continue;
     }
 
-    const provider =
-      type === 'pocketID'
-        ? normalizePocketID(n, `${path}.pocketID`, entry.pocketID ?? {})
-        : normalizeOpenIDConnect(n, `${path}.openIDConnect`, entry.openIDConnect ?? {});
+    const provider = normalizeProvider(n, `${path}.${type}`, entry);
     if (!provider) continue;
     if (out.some((p) => p.name === provider.name)) {
       n.error(`${path}.${type}.name`, `duplicate provider name '${provider.name}' in this portal`);
@@ -387,6 +408,88 @@ function normalizeProviders(n: Normalizer, portalPath: string, raw: RawProvider[
     out.push(provider);
   }
   return out;
+}
+
+/** Normalises the one provider kind set in `entry` (the caller checked there is exactly one). */
+function normalizeProvider(n: Normalizer, path: string, entry: RawProvider): ProviderConfig | undefined {
+  if (entry.pocketID) return normalizePocketID(n, path, entry.pocketID);
+  if (entry.openIDConnect) return normalizeOpenIDConnect(n, path, entry.openIDConnect);
+  if (entry.google) return normalizeGoogle(n, path, entry.google);
+  if (entry.microsoftEntraID) return normalizeMicrosoftEntraID(n, path, entry.microsoftEntraID);
+  if (entry.github) return normalizeGitHub(n, path, entry.github);
+  return undefined;
+}
+
+function normalizeGoogle(n: Normalizer, path: string, raw: RawGoogle): ProviderConfig | undefined {
+  const common = normalizeOIDCFamily(n, path, 'google', raw);
+  return common && { type: 'google', ...common };
+}
+
+/**
+ * The multi-tenant authorities (as `ENTRA_MULTI_TENANT_AUTHORITIES` in the provider, not imported here to keep
+ * openid-client out of config loading); anything else must be a tenant GUID, since ID tokens name tenants by GUID.
+ */
+const ENTRA_MULTI_TENANT = ['common', 'organizations', 'consumers'];
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function normalizeMicrosoftEntraID(n: Normalizer, path: string, raw: RawMicrosoftEntraID): ProviderConfig | undefined {
+  const before = n.issues.length;
+  const tenantID = raw.tenantID?.trim().toLowerCase() ?? '';
+  if (!tenantID) n.error(`${path}.tenantID`, 'is required');
+  else if (!ENTRA_MULTI_TENANT.includes(tenantID) && !GUID_RE.test(tenantID))
+    n.error(
+      `${path}.tenantID`,
+      "must be the directory (tenant) ID, a GUID, or 'common', 'organizations' or 'consumers' (ID tokens name the tenant by its GUID, so a domain name never matches)",
+      raw.tenantID,
+    );
+
+  // Upstream maps the deprecated option onto clientAssertion by prefixing "Azure".
+  let clientAssertion = raw.clientAssertion;
+  const federated = raw.azureFederatedIdentity?.trim();
+  if (federated) {
+    const mapped = `Azure${federated}`;
+    if (raw.clientAssertion?.trim())
+      n.error(path, "'azureFederatedIdentity' and 'clientAssertion' are both set: keep only 'clientAssertion'");
+    else if (!/^(ManagedIdentity(=.*)?|WorkloadIdentity)$/i.test(federated))
+      n.error(
+        `${path}.azureFederatedIdentity`,
+        "must be 'ManagedIdentity', 'ManagedIdentity=<client-id>' or 'WorkloadIdentity'",
+        raw.azureFederatedIdentity,
+      );
+    else {
+      clientAssertion = mapped;
+      n.notices.push({
+        level: 'warn',
+        message: `${path}.azureFederatedIdentity is deprecated: replace it with 'clientAssertion: ${mapped}'`,
+      });
+    }
+  }
+
+  const common = normalizeOIDCFamily(n, path, 'microsoftEntraID', { ...raw, clientAssertion });
+  if (!common || n.issues.length > before) return undefined;
+  return { type: 'microsoftEntraID', tenantID, ...common };
+}
+
+/**
+ * GitHub is plain OAuth 2.0 with upstream's fixed scope `user`. Unlike upstream, every secret key works (upstream
+ * never reads `clientSecretFile` for GitHub) and PKCE is sent (GitHub accepts S256 since July 2025).
+ */
+function normalizeGitHub(n: Normalizer, path: string, raw: RawGitHub): ProviderConfig | undefined {
+  const before = n.issues.length;
+  const base = normalizeProviderBase(n, path, 'github', raw);
+  if (!raw.clientID) n.error(`${path}.clientID`, 'is required');
+  const clientSecret = secretRef(n, path, raw, false, false);
+  if (n.issues.length > before) return undefined;
+  return {
+    type: 'github',
+    ...base,
+    clientID: raw.clientID ?? '',
+    clientSecret,
+    scopes: [PROVIDER_DEFAULTS.github.scopes],
+    enablePKCE: true,
+    tls: { insecureSkipVerify: false },
+    additionalClaims: [],
+  };
 }
 
 function normalizePocketID(n: Normalizer, path: string, raw: RawPocketID): ProviderConfig | undefined {
@@ -436,16 +539,8 @@ function normalizeOIDCFamily(
   const defaults = PROVIDER_DEFAULTS[type];
   const before = n.issues.length;
 
-  let name: string = defaults.name;
-  if (raw.name !== undefined) {
-    if (!NAME_RE.test(raw.name))
-      n.error(`${path}.name`, 'must be 2-40 characters: a letter, then letters, digits, "-", "_" or "."', raw.name);
-    name = raw.name.toLowerCase();
-  }
+  const base = normalizeProviderBase(n, path, type, raw);
   if (!raw.clientID) n.error(`${path}.clientID`, 'is required');
-
-  let requestTimeout = n.duration(`${path}.requestTimeout`, raw.requestTimeout, 10_000);
-  if (requestTimeout < 1000) requestTimeout = 10_000;
 
   let clientAssertion: string | undefined;
   // An empty value means "not set", as upstream.
@@ -454,7 +549,7 @@ function normalizeOIDCFamily(
     if ('error' in parsed) n.error(`${path}.clientAssertion`, parsed.error);
     else clientAssertion = raw.clientAssertion;
   }
-  const clientSecret = secretRef(n, path, raw, clientAssertion !== undefined);
+  const clientSecret = secretRef(n, path, raw, clientAssertion !== undefined, type !== 'google');
 
   if (raw.tlsCACertificatePEM !== undefined && raw.tlsCACertificatePath !== undefined)
     n.error(path, "'tlsCACertificatePEM' and 'tlsCACertificatePath' are mutually exclusive: set only one");
@@ -479,11 +574,7 @@ function normalizeOIDCFamily(
 
   if (n.issues.length > before) return undefined;
   return {
-    name,
-    displayName: raw.displayName || defaults.displayName,
-    icon: raw.icon ?? defaults.icon,
-    color: raw.color ?? defaults.color,
-    requestTimeout,
+    ...base,
     clientID: raw.clientID ?? '',
     clientSecret,
     clientAssertion,
@@ -495,10 +586,55 @@ function normalizeOIDCFamily(
   };
 }
 
+/** The display options, name and timeout every provider kind has. */
+function normalizeProviderBase(
+  n: Normalizer,
+  path: string,
+  type: keyof typeof PROVIDER_DEFAULTS,
+  raw: Pick<RawGitHub, 'name' | 'displayName' | 'icon' | 'color' | 'requestTimeout'>,
+): Pick<OIDCFamilyConfig, 'name' | 'displayName' | 'icon' | 'color' | 'requestTimeout'> {
+  const defaults = PROVIDER_DEFAULTS[type];
+  let name: string = defaults.name;
+  if (raw.name !== undefined) {
+    if (!NAME_RE.test(raw.name))
+      n.error(`${path}.name`, 'must be 2-40 characters: a letter, then letters, digits, "-", "_" or "."', raw.name);
+    name = raw.name.toLowerCase();
+  }
+  let requestTimeout = n.duration(`${path}.requestTimeout`, raw.requestTimeout, 10_000);
+  if (requestTimeout < 1000) requestTimeout = 10_000;
+  return {
+    name,
+    displayName: raw.displayName || defaults.displayName,
+    icon: raw.icon ?? defaults.icon,
+    color: raw.color ?? defaults.color,
+    requestTimeout,
+  };
+}
+
 const SECRET_KEYS = ['clientSecret', 'clientSecretFile', 'clientSecretEnv', 'clientSecretArn'] as const;
 
-function secretRef(n: Normalizer, path: string, raw: RawPocketID, hasAssertion: boolean): SecretRef | undefined {
+/** `arn:<partition>:kms:<region>:<account>:key/<key id>` (a key ARN: IAM policies cannot name a key by alias). */
+const KMS_KEY_ARN_RE = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/** @param assertionKey whether this provider kind has a `clientAssertion` key (named in the "required" error). */
+function secretRef(
+  n: Normalizer,
+  path: string,
+  raw: RawPocketID,
+  hasAssertion: boolean,
+  assertionKey = true,
+): SecretRef | undefined {
   const set = SECRET_KEYS.filter((k) => raw[k] !== undefined && raw[k] !== '');
+  const kmsKeyArn = raw.clientSecretKmsKeyArn || undefined;
+  if (kmsKeyArn !== undefined) {
+    if (!raw.clientSecretArn) n.error(`${path}.clientSecretKmsKeyArn`, "applies only together with 'clientSecretArn'");
+    else if (!KMS_KEY_ARN_RE.test(kmsKeyArn))
+      n.error(
+        `${path}.clientSecretKmsKeyArn`,
+        'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
+        kmsKeyArn,
+      );
+  }
   if (hasAssertion) {
     // Upstream silently lets the secret win; an ambiguous credential is refused here.
     if (set.length > 0)
@@ -509,9 +645,10 @@ function secretRef(n: Normalizer, path: string, raw: RawPocketID, hasAssertion: 
     return undefined;
   }
   if (set.length === 0) {
+    if (n.opts.allowMissingCredential) return undefined;
     n.error(
       path,
-      "a client credential is required: set 'clientSecret', 'clientSecretFile', 'clientSecretEnv', 'clientSecretArn' or 'clientAssertion'",
+      `a client credential is required: set 'clientSecret', 'clientSecretFile', 'clientSecretEnv'${assertionKey ? ", 'clientSecretArn' or 'clientAssertion'" : " or 'clientSecretArn'"}`,
     );
     return undefined;
   }
@@ -532,7 +669,7 @@ function secretRef(n: Normalizer, path: string, raw: RawPocketID, hasAssertion: 
         n.error(`${path}.clientSecretEnv`, 'must be an environment variable name', value);
       return { kind: 'env', name: value };
     case 'clientSecretArn':
-      return { kind: 'secretsManager', secretId: value };
+      return { kind: 'secretsManager', secretId: value, ...(kmsKeyArn ? { kmsKeyArn } : {}) };
     default:
       return { kind: 'inline', value };
   }

@@ -77,6 +77,11 @@ const oidcFamily = {
   clientSecretEnv: str.optional(),
   /** Our extension (AWS): a Secrets Manager secret name or ARN holding the client secret. */
   clientSecretArn: str.optional(),
+  /**
+   * Our extension (AWS): the customer managed KMS key that encrypts `clientSecretArn`. The CDK stack grants
+   * `kms:Decrypt` on it; required for a secret in another account (the AWS managed key cannot be shared).
+   */
+  clientSecretKmsKeyArn: str.optional(),
   clientAssertion: str.optional(),
   scopes: str.optional(),
   enablePKCE: bool.optional(),
@@ -90,15 +95,40 @@ const oidcFamily = {
 export const pocketIDSchema = z.strictObject({ ...oidcFamily, endpoint: str.optional() });
 export const openIDConnectSchema = z.strictObject({ ...oidcFamily, tokenIssuer: str.optional() });
 
-/** Provider kinds that upstream has and we do not build yet: recognised, so the error can say "not supported yet". */
-export const UNSUPPORTED_PROVIDER_TYPES = ['github', 'google', 'microsoftEntraID', 'tailscaleWhois'] as const;
+/** Keys that only the self-hosted OIDC kinds have: Google, Entra ID and GitHub talk to fixed public endpoints. */
+const selfHostedOnly = {
+  enablePKCE: true,
+  tlsInsecureSkipVerify: true,
+  tlsCACertificatePEM: true,
+  tlsCACertificatePath: true,
+} as const;
+
+// Derived by omission so that client-secret keys added to `oidcFamily` apply to every kind.
+const oidcFamilySchema = z.strictObject(oidcFamily);
+/** Upstream has no `clientAssertion` for Google; PKCE is always on. */
+export const googleSchema = oidcFamilySchema.omit({ ...selfHostedOnly, clientAssertion: true });
+export const microsoftEntraIDSchema = oidcFamilySchema.omit(selfHostedOnly).extend({
+  tenantID: str.optional(),
+  /** Deprecated upstream: `ManagedIdentity[=<id>]` or `WorkloadIdentity`, mapped to `clientAssertion: Azure…`. */
+  azureFederatedIdentity: str.optional(),
+});
+/** Plain OAuth 2.0: no ID token, so no scopes to choose (fixed `user`), no assertion, no extra claims. */
+export const githubSchema = oidcFamilySchema.omit({
+  ...selfHostedOnly,
+  clientAssertion: true,
+  scopes: true,
+  additionalClaims: true,
+});
+
+/** Provider kinds that upstream has and we do not build: recognised, so the error can say why. */
+export const UNSUPPORTED_PROVIDER_TYPES = ['tailscaleWhois'] as const;
 
 const provider = z.strictObject({
   pocketID: pocketIDSchema.optional(),
   openIDConnect: openIDConnectSchema.optional(),
-  github: z.unknown().optional(),
-  google: z.unknown().optional(),
-  microsoftEntraID: z.unknown().optional(),
+  github: githubSchema.optional(),
+  google: googleSchema.optional(),
+  microsoftEntraID: microsoftEntraIDSchema.optional(),
   tailscaleWhois: z.unknown().optional(),
 });
 
@@ -132,3 +162,6 @@ export type RawPortal = z.infer<typeof portal>;
 export type RawProvider = z.infer<typeof provider>;
 export type RawPocketID = z.infer<typeof pocketIDSchema>;
 export type RawOpenIDConnect = z.infer<typeof openIDConnectSchema>;
+export type RawGoogle = z.infer<typeof googleSchema>;
+export type RawMicrosoftEntraID = z.infer<typeof microsoftEntraIDSchema>;
+export type RawGitHub = z.infer<typeof githubSchema>;

@@ -109,7 +109,13 @@ export type SecretRef =
   | { kind: 'inline'; value: string }
   | { kind: 'file'; path: string }
   | { kind: 'env'; name: string }
-  | { kind: 'secretsManager'; secretId: string; jsonKey?: string };
+  | {
+      kind: 'secretsManager';
+      secretId: string;
+      jsonKey?: string;
+      /** `clientSecretKmsKeyArn`: the CDK stack grants `kms:Decrypt` on it (the SDK decrypts transparently). */
+      kmsKeyArn?: string;
+    };
 
 export interface ProviderTLSConfig {
   insecureSkipVerify: boolean;
@@ -127,13 +133,16 @@ interface ProviderBase {
   requestTimeout: number;
 }
 
+/** The OAuth 2.0 client every provider kind has. Google, Entra ID and GitHub fix some fields (see each type). */
 export interface OIDCFamilyConfig extends ProviderBase {
   clientID: string;
   clientSecret?: SecretRef;
-  /** Raw `clientAssertion` option value, when configured. */
+  /** Raw `clientAssertion` option value, when configured (Pocket ID, generic OIDC and Entra ID only). */
   clientAssertion?: string;
   scopes: string[];
+  /** Configurable for Pocket ID and generic OIDC; always true for Google, Entra ID and GitHub. */
   enablePKCE: boolean;
+  /** Configurable for Pocket ID and generic OIDC; the defaults for the fixed public endpoints of the others. */
   tls: ProviderTLSConfig;
   /** Extra claims kept in the profile (our extension). */
   additionalClaims: string[];
@@ -150,4 +159,27 @@ export interface OpenIDConnectConfig extends OIDCFamilyConfig {
   tokenIssuer: string;
 }
 
-export type ProviderConfig = PocketIDConfig | OpenIDConnectConfig;
+/** Google: fixed endpoints and issuer `https://accounts.google.com`; keeps `hd` (the Workspace domain). */
+export interface GoogleConfig extends OIDCFamilyConfig {
+  type: 'google';
+}
+
+/** Microsoft Entra ID: fixed endpoints under `login.microsoftonline.com/{tenantID}`; user ID = `oid`. */
+export interface MicrosoftEntraIDConfig extends OIDCFamilyConfig {
+  type: 'microsoftEntraID';
+  /** A directory (tenant) ID, lower-cased, or one of the multi-tenant authorities `common`, `organizations`, `consumers`. */
+  tenantID: string;
+}
+
+/**
+ * GitHub: plain OAuth 2.0 and a GraphQL profile; user ID = login. Not OpenID Connect: `scopes` is always `['user']`,
+ * with no assertion and no additional claims.
+ */
+export interface GitHubConfig extends OIDCFamilyConfig {
+  type: 'github';
+}
+
+/** The OpenID Connect providers (an ID token, openid-client's OIDC checks). */
+export type OIDCProviderConfig = PocketIDConfig | OpenIDConnectConfig | GoogleConfig | MicrosoftEntraIDConfig;
+
+export type ProviderConfig = OIDCProviderConfig | GitHubConfig;

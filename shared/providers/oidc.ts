@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as client from 'openid-client';
 import { isLoopbackHost } from '../config/names.js';
-import type { ProviderConfig } from '../config/types.js';
+import type { OIDCFamilyConfig, OIDCProviderConfig } from '../config/types.js';
 import { type Profile, profileFromClaims } from '../profile.js';
 import type { SecretResolver } from '../secrets/resolver.js';
 import type { AuthorizationRequest, CodeExchange, OAuthProvider } from './provider.js';
@@ -15,6 +15,12 @@ export interface ProviderDeps {
   secrets: SecretResolver;
   /** Present when the provider uses a client assertion instead of a secret. */
   assertion?: AssertionGetter;
+  /**
+   * Replaces the network for the provider's back-channel calls (discovery, token, userinfo, JWKS, GraphQL). Never set
+   * from the config: tests route the fixed public endpoints of Google, Entra ID and GitHub to loopback fakes with it.
+   * @default the fetch built from the provider's TLS options, else `globalThis.fetch`
+   */
+  fetch?: typeof fetch;
 }
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -30,13 +36,19 @@ const tokenCapture = new AsyncLocalStorage<{ body?: Record<string, unknown> }>()
  * Pocket ID and generic OpenID Connect, both through openid-client. Pocket ID uses its fixed endpoint paths under
  * `endpoint` (no discovery, issuer = endpoint); generic OIDC discovers `tokenIssuer` once and memoises it.
  * The client secret or assertion is fetched only when a code is exchanged, so the login function never needs it.
+ * Google and Entra ID are subclasses: they supply their own server metadata and claim mapping.
  */
 export class OIDCProvider implements OAuthProvider {
   private configuration?: Promise<client.Configuration>;
+  /**
+   * Whether a token response without an ID token may fall back to the userinfo endpoint, as upstream does. Off where
+   * the ID token carries checks userinfo cannot (Entra ID's tenant).
+   */
+  protected readonly userinfoFallback: boolean = true;
 
   constructor(
-    readonly config: ProviderConfig,
-    private readonly deps: ProviderDeps,
+    readonly config: OIDCProviderConfig,
+    protected readonly deps: ProviderDeps,
   ) {}
 
   async authorizationUrl(req: AuthorizationRequest): Promise<URL> {
@@ -56,7 +68,6 @@ export class OIDCProvider implements OAuthProvider {
 
   async exchange(req: CodeExchange): Promise<Profile> {
     const cfg = await this.getConfiguration();
-    const keep = this.config.additionalClaims;
     const captured: { body?: Record<string, unknown> } = {};
     let idClaims: Record<string, unknown> | undefined;
     let accessToken: string;
@@ -74,16 +85,16 @@ export class OIDCProvider implements OAuthProvider {
       // No ID token at all (upstream's userinfo path): the state was checked and PKCE bound the code; only the
       // nonce check is impossible, because nothing carries it.
       const body = captured.body;
-      if (!body || body.id_token !== undefined || typeof body.access_token !== 'string')
+      if (!this.userinfoFallback || !body || body.id_token !== undefined || typeof body.access_token !== 'string')
         throw new ProviderError(`code exchange with provider '${this.config.name}' failed: ${describe(err)}`, {
           cause: err,
         });
       accessToken = body.access_token;
     }
     try {
-      if (idClaims) return profileFromClaims(idClaims, keep);
+      if (idClaims) return this.toProfile(idClaims);
       const info = await client.fetchUserInfo(cfg, accessToken, client.skipSubjectCheck);
-      return profileFromClaims(info as Record<string, unknown>, keep);
+      return this.toProfile(info as Record<string, unknown>);
     } catch (err) {
       throw new ProviderError(`profile from provider '${this.config.name}' failed: ${describe(err)}`, { cause: err });
     }
@@ -102,39 +113,8 @@ export class OIDCProvider implements OAuthProvider {
 
   private async buildConfiguration(): Promise<client.Configuration> {
     const c = this.config;
-    const clientAuth = this.clientAuth();
-    const customFetch = capturingFetch(createProviderFetch(c.tls) ?? fetch);
-    const issuerUrl = new URL(c.type === 'pocketID' ? c.endpoint : c.tokenIssuer);
-    const insecure = issuerUrl.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname);
-    let cfg: client.Configuration;
-    if (c.type === 'pocketID') {
-      const base = c.endpoint;
-      cfg = new client.Configuration(
-        {
-          issuer: base,
-          authorization_endpoint: `${base}/authorize`,
-          token_endpoint: `${base}/api/oidc/token`,
-          userinfo_endpoint: `${base}/api/oidc/userinfo`,
-          jwks_uri: `${base}/.well-known/jwks.json`,
-        },
-        c.clientID,
-        undefined,
-        clientAuth,
-      );
-    } else {
-      try {
-        cfg = await client.discovery(issuerUrl, c.clientID, undefined, clientAuth, {
-          execute: insecure ? [client.allowInsecureRequests] : [],
-          timeout: c.requestTimeout / 1000,
-          [client.customFetch]: customFetch,
-        });
-      } catch (err) {
-        throw new ProviderError(`discovery of '${c.tokenIssuer}' for provider '${c.name}' failed: ${describe(err)}`, {
-          cause: err,
-        });
-      }
-    }
-    if (insecure) client.allowInsecureRequests(cfg);
+    const customFetch = capturingFetch(this.deps.fetch ?? createProviderFetch(c.tls) ?? fetch);
+    const cfg = await this.createConfiguration(clientAuthentication(c, this.deps), customFetch);
     cfg.timeout = c.requestTimeout / 1000;
     cfg[client.customFetch] = customFetch;
     // Verify the ID token's signature against the provider's JWKS, as upstream does. openid-client skips it by default
@@ -143,21 +123,91 @@ export class OIDCProvider implements OAuthProvider {
     return cfg;
   }
 
-  /** client_secret_post (never Basic, as upstream) or a JWT-bearer assertion; `client_id` is always in the body. */
-  private clientAuth(): client.ClientAuth {
-    const { secrets, assertion } = this.deps;
-    const ref = this.config.clientSecret;
-    return async (_as, cl, body) => {
-      body.set('client_id', cl.client_id);
-      if (assertion) {
-        body.set('client_assertion_type', JWT_BEARER);
-        body.set('client_assertion', await assertion());
-        return;
+  /** The provider's server metadata: Pocket ID's fixed paths or generic OIDC discovery. Subclasses override it. */
+  protected async createConfiguration(
+    clientAuth: client.ClientAuth,
+    customFetch: client.CustomFetch,
+  ): Promise<client.Configuration> {
+    const c = this.config;
+    switch (c.type) {
+      case 'pocketID': {
+        const base = c.endpoint;
+        const cfg = new client.Configuration(
+          {
+            issuer: base,
+            authorization_endpoint: `${base}/authorize`,
+            token_endpoint: `${base}/api/oidc/token`,
+            userinfo_endpoint: `${base}/api/oidc/userinfo`,
+            jwks_uri: `${base}/.well-known/jwks.json`,
+          },
+          c.clientID,
+          undefined,
+          clientAuth,
+        );
+        if (isLoopbackHttp(base)) client.allowInsecureRequests(cfg);
+        return cfg;
       }
-      if (!ref) throw new ProviderError(`provider '${this.config.name}' has no client credential`);
-      body.set('client_secret', await secrets.resolve(ref));
-    };
+      case 'openIDConnect': {
+        const insecure = isLoopbackHttp(c.tokenIssuer);
+        const cfg = await discover(c, c.tokenIssuer, clientAuth, customFetch, insecure);
+        if (insecure) client.allowInsecureRequests(cfg);
+        return cfg;
+      }
+      default:
+        throw new ProviderError(`provider type '${c.type}' needs its own provider class`);
+    }
   }
+
+  /** Maps verified ID-token (or userinfo) claims to the profile; subclasses add their provider's claims. */
+  protected toProfile(claims: Record<string, unknown>): Profile {
+    return profileFromClaims(claims, this.config.additionalClaims);
+  }
+}
+
+/** Plain http is accepted only for loopback hosts (config validation enforces it; DESIGN §3.10). */
+function isLoopbackHttp(value: string): boolean {
+  const url = new URL(value);
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+}
+
+/** OIDC discovery at `issuer`, with the provider's timeout and fetch; failures name the provider and the issuer. */
+export async function discover(
+  c: OIDCFamilyConfig,
+  issuer: string,
+  clientAuth: client.ClientAuth,
+  customFetch: client.CustomFetch,
+  insecure = false,
+): Promise<client.Configuration> {
+  try {
+    return await client.discovery(new URL(issuer), c.clientID, undefined, clientAuth, {
+      execute: insecure ? [client.allowInsecureRequests] : [],
+      timeout: c.requestTimeout / 1000,
+      [client.customFetch]: customFetch,
+    });
+  } catch (err) {
+    throw new ProviderError(`discovery of '${issuer}' for provider '${c.name}' failed: ${describe(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * client_secret_post (never Basic, as upstream) or a JWT-bearer assertion; `client_id` is always in the body. The
+ * secret or assertion is fetched only when a code is exchanged.
+ */
+export function clientAuthentication(c: OIDCFamilyConfig, deps: ProviderDeps): client.ClientAuth {
+  const { secrets, assertion } = deps;
+  const ref = c.clientSecret;
+  return async (_as, cl, body) => {
+    body.set('client_id', cl.client_id);
+    if (assertion) {
+      body.set('client_assertion_type', JWT_BEARER);
+      body.set('client_assertion', await assertion());
+      return;
+    }
+    if (!ref) throw new ProviderError(`provider '${c.name}' has no client credential`);
+    body.set('client_secret', await secrets.resolve(ref));
+  };
 }
 
 /** Wraps the provider's fetch to record token-endpoint JSON for the exchange in progress (see `tokenCapture`). */
@@ -177,7 +227,7 @@ function capturingFetch(inner: typeof fetch): client.CustomFetch {
 }
 
 /** A log-safe description of an openid-client / oauth4webapi error (codes and OAuth error fields only). */
-function describe(err: unknown): string {
+export function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const e = err as Error & { code?: string; error?: string; error_description?: string; status?: number };
   // oauth4webapi nests the failing claim's name one or two causes down.

@@ -187,7 +187,7 @@ export class Browser {
   async login(url: string, user = 'alice'): Promise<Hop[]> {
     const hops = await this.navigate(url);
     const last = hops.at(-1);
-    if (!last || !last.url.startsWith(this.opts.idp) || last.status !== 200) return hops;
+    if (!last?.url.startsWith(this.opts.idp) || last.status !== 200) return hops;
     const action = /action="([^"]+)"/.exec(last.body)?.[1];
     if (!action) throw new Error('IdP login form not found');
     const form = await this.request(new URL(action, last.url).href, {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../shared/config/load.js';
-import type { ProviderConfig } from '../../shared/config/types.js';
+import type { PocketIDConfig } from '../../shared/config/types.js';
 import { OIDCProvider } from '../../shared/providers/oidc.js';
 import { ProviderError } from '../../shared/providers/provider.js';
 import { SecretResolver } from '../../shared/secrets/resolver.js';
@@ -59,10 +59,10 @@ class FakePocketID {
   }
 }
 
-function pocketProvider(endpoint: string): ProviderConfig {
+function pocketProvider(endpoint: string): PocketIDConfig {
   const { config } = validateConfig(basicConfig(endpoint));
   const provider = config.portals[0]?.providers[0];
-  if (!provider) throw new Error('no provider');
+  if (provider?.type !== 'pocketID') throw new Error('no Pocket ID provider');
   return provider;
 }
 

@@ -1149,18 +1149,18 @@ describe('provider credentials and TLS', () => {
     expect(provider.type === 'pocketID' && provider.endpoint).toBe('https://id.example.com');
   });
 
-  it.each(['github', 'google', 'microsoftEntraID', 'tailscaleWhois'])(
-    'rejects the %s provider as not supported yet',
-    (type) => {
-      // Act
-      const issues = issuesOf(withPortal({ providers: [{ [type]: { clientID: 'x' } }] }));
+  it.each(['tailscaleWhois'])('rejects the %s provider as not supported yet', (type) => {
+    // Act
+    const issues = issuesOf(withPortal({ providers: [{ [type]: { clientID: 'x' } }] }));
 
-      // Assess
-      expect(issues).toEqual([
-        { path: `portals[0].providers[0].${type}`, message: `provider type '${type}' is not supported yet` },
-      ]);
-    },
-  );
+    // Assess
+    expect(issues).toEqual([
+      {
+        path: `portals[0].providers[0].${type}`,
+        message: expect.stringContaining(`provider type '${type}' is not supported yet`),
+      },
+    ]);
+  });
 });
 
 describe('secret values never appear in error messages', () => {

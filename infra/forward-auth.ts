@@ -1,0 +1,434 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { CONFIG_ASSET_FILE, ENV, type FunctionName, serializeConfigAsset } from '../functions/config-asset.js';
+import type { Config, PortalConfig, ProviderConfig } from '../shared/config/types.js';
+import { TABLE } from '../shared/sessions/table.js';
+import { type AwsConfig, bundledConfig, loadAwsConfig, type ProviderPlan } from './aws-config.js';
+import { apiRoutes, DEFAULT_ROUTE_FUNCTION } from './routes.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The identity headers a portal without a `headers` key sends (shared/routes/identity-headers.ts, upstream order). */
+export const DEFAULT_IDENTITY_HEADERS = ['X-Forwarded-User', 'X-Authenticated-User', 'X-Forwarded-Displayname'];
+
+export interface ForwardAuthProps {
+  /**
+   * Path of `tfa-config.yaml`. It is validated at synth with the standalone server's loader (same messages; an invalid
+   * config fails the synth) and reaches the functions as a JSON asset that holds no secret.
+   */
+  readonly configFile: string;
+  /**
+   * Directory holding the esbuild bundles (`dist/<function>/index.mjs`, from `npm run build`).
+   * @default `dist` at the repository root
+   */
+  readonly distDir?: string;
+  /**
+   * What happens to the sessions table, the secrets the stack creates and the log groups when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Further regions for the sessions table, which then becomes a DynamoDB global table (multi-region sessions).
+   * @default - a single-region table
+   */
+  readonly replicaRegions?: string[];
+  /**
+   * How long function and API access logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Memory of each function in MiB. Lambda allots CPU in proportion, which shortens cold starts.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Custom domain of the HTTP API: the host browsers use for sign-in and the callback. It must be one of the
+   * `server.domains[].authHost` values of the config.
+   * @default - no custom domain: the API is reachable at its execute-api URL only
+   */
+  readonly domainName?: string;
+  /**
+   * ARN of the ACM certificate for `domainName`, in the stack's region. Required with `domainName`.
+   * @default - none
+   */
+  readonly certificateArn?: string;
+  /**
+   * Route 53 hosted zone in which to create the alias record for `domainName`.
+   * @default - no DNS record: point `domainName` at the `ApiDomainTarget` output yourself
+   */
+  readonly hostedZoneId?: string;
+  /**
+   * Name of the hosted zone (for example `example.com`). Required with `hostedZoneId`.
+   * @default - none
+   */
+  readonly hostedZoneName?: string;
+}
+
+/** A Secrets Manager secret the stack created for a provider; its value is put by the operator after deploying. */
+export interface CreatedSecret {
+  portal: string;
+  provider: string;
+  secret: secretsmanager.Secret;
+}
+
+/**
+ * Traefik Forward Auth on AWS: the sessions table, the verify, login and callback functions, an HTTP API (with an
+ * optional custom domain) and a Function URL for verify, each function with exactly the permissions it needs.
+ */
+export class ForwardAuth extends Construct {
+  /** The validated config as bundled into the functions (created secrets referenced by name). */
+  readonly config: Config;
+  readonly table: dynamodb.TableV2;
+  readonly verifyFunction: lambda.Function;
+  readonly loginFunction: lambda.Function;
+  readonly callbackFunction: lambda.Function;
+  /** Each function's execution role (the callback's is the only one that may read secrets). */
+  readonly roles: Readonly<Record<FunctionName, iam.Role>>;
+  readonly httpApi: apigw.HttpApi;
+  /** The API's `$default` stage; its URL ends with `/`. */
+  readonly stage: apigw.HttpStage;
+  /** The verify function's URL (auth NONE), for Traefik's `forwardAuth.address`; it ends with `/`. */
+  readonly verifyUrl: lambda.FunctionUrl;
+  readonly domain?: apigw.DomainName;
+  /** Secrets the stack created, one per provider configured without a credential. */
+  readonly createdSecrets: CreatedSecret[] = [];
+  /** Audiences the callback may request web-identity tokens for (providers using `AwsWebIdentity`). */
+  readonly webIdentityAudiences: string[];
+
+  constructor(scope: Construct, id: string, props: ForwardAuthProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const loaded = loadAwsConfig(props.configFile, {
+      account: Token.isUnresolved(stack.account) ? undefined : stack.account,
+      region: Token.isUnresolved(stack.region) ? undefined : stack.region,
+    });
+    for (const n of loaded.notices)
+      if (n.level === 'warn') Annotations.of(this).addWarningV2('tfa:config', n.message);
+      else if (n.level === 'info') Annotations.of(this).addInfo(n.message);
+    validateDomainProps(props, loaded.config);
+
+    // 1. Sessions and login states: one table, the layout of shared/sessions/table.ts.
+    this.table = new dynamodb.TableV2(this, 'Sessions', {
+      partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      globalSecondaryIndexes: [
+        {
+          indexName: TABLE.userIndex,
+          partitionKey: { name: TABLE.userIndexPartitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: TABLE.userIndexSortKey, type: dynamodb.AttributeType.NUMBER },
+          projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+        },
+      ],
+      replicas: (props.replicaRegions ?? []).map((region) => ({ region })),
+      removalPolicy,
+    });
+
+    // 2. Client secrets: created (value put by the operator) or imported; only their names and ARNs are bundled.
+    const createdNames = new Map<ProviderConfig, string>();
+    for (const plan of loaded.providers)
+      if (plan.credential.kind === 'createSecret') {
+        const secretName = `${stack.stackName}/${id}/${plan.portal}/${plan.provider.name}`;
+        const secret = new secretsmanager.Secret(this, `Secret-${plan.portal}-${plan.provider.name}`, {
+          secretName,
+          description: `Client secret of provider '${plan.provider.name}' in portal '${plan.portal}' (put the value from the identity provider)`,
+          removalPolicy,
+        });
+        Validations.of(secret).acknowledge({
+          id: 'AwsSolutions-SMG4',
+          reason:
+            'The value is a client secret issued by the identity provider: Secrets Manager cannot rotate it without the IdP; rotate it there and put the new value (the callback picks it up within its 5-minute cache)',
+        });
+        createdNames.set(plan.provider, secretName);
+        this.createdSecrets.push({ portal: plan.portal, provider: plan.provider.name, secret });
+      }
+    this.config = bundledConfig(loaded.config, createdNames);
+    const configJson = serializeConfigAsset(assertNoSecretValues(this.config));
+
+    // 3. The functions, each with its own role, log group and asset (bundle + config).
+    const distDir = props.distDir ?? join(REPO_ROOT, 'dist');
+    const fn = (name: FunctionName, description: string, timeout: Duration) =>
+      this.createFunction(name, description, timeout, { distDir, configJson, props, removalPolicy });
+    const verify = fn('verify', 'Forward-auth check, bearer API and health check', Duration.seconds(10));
+    const login = fn('login', 'Sign-in, provider start, logout, profile and static assets', Duration.seconds(20));
+    const callback = fn('callback', 'OAuth2 callback: code exchange and session creation', Duration.seconds(29));
+    this.verifyFunction = verify.fn;
+    this.loginFunction = login.fn;
+    this.callbackFunction = callback.fn;
+    this.roles = { verify: verify.role, login: login.role, callback: callback.role };
+
+    // 4. Least privilege. Table actions are granted on the table itself only: table.grant() would add every replica
+    // and `<table>/index/*`, which none of the functions touch (they run in this region and never query the index).
+    this.grantTable(this.verifyFunction, 'GetItem');
+    this.grantTable(this.loginFunction, 'GetItem', 'PutItem', 'DeleteItem');
+    this.grantTable(this.callbackFunction, 'PutItem', 'DeleteItem');
+    for (const { secret } of this.createdSecrets) secret.grantRead(this.callbackFunction);
+    this.importSecrets(loaded);
+    this.webIdentityAudiences = this.grantWebIdentity(loaded);
+
+    // 5. Front doors: the HTTP API (browsers, and Traefik if it prefers) and the verify Function URL (Traefik).
+    const integration = (name: FunctionName, f: lambda.IFunction) =>
+      new HttpLambdaIntegration(`${name}-integration`, f);
+    const integrations = {
+      verify: integration('verify', this.verifyFunction),
+      login: integration('login', this.loginFunction),
+      callback: integration('callback', this.callbackFunction),
+    };
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'Traefik Forward Auth: sign-in pages, OAuth2 callback and the forward-auth check',
+      createDefaultStage: false,
+      defaultIntegration: integrations[DEFAULT_ROUTE_FUNCTION],
+    });
+    for (const route of apiRoutes(this.config))
+      this.httpApi.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration: integrations[route.fn],
+      });
+    if (props.domainName && props.certificateArn)
+      this.domain = new apigw.DomainName(this, 'Domain', {
+        domainName: props.domainName,
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn),
+      });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
+      domainMapping: this.domain ? { domainName: this.domain } : undefined,
+    });
+    if (this.domain && props.hostedZoneId && props.hostedZoneName)
+      new route53.ARecord(this, 'DomainAlias', {
+        zone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+          hostedZoneId: props.hostedZoneId,
+          zoneName: props.hostedZoneName,
+        }),
+        recordName: props.domainName,
+        target: route53.RecordTarget.fromAlias(
+          new targets.ApiGatewayv2DomainProperties(this.domain.regionalDomainName, this.domain.regionalHostedZoneId),
+        ),
+      });
+    // Auth NONE: Traefik cannot sign requests with SigV4. What protects it is in docs/aws.md ("Function URL").
+    this.verifyUrl = this.verifyFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+
+    Validations.of(this.httpApi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Forward auth is the authorizer: these routes must be reachable by any browser (sign-in, callback) and by the proxy; every request is checked against server.domains and the session store',
+    });
+    if (!this.domain)
+      Annotations.of(this).addWarningV2(
+        'tfa:no-custom-domain',
+        'No custom domain: browsers must reach the server.domains authHost through the HTTP API; set the stage domain (certificate and optional hosted zone) or route it yourself',
+      );
+  }
+
+  /** `https://{authHost}{basePath}/portals/{portal}/oauth2/callback` for every portal and domain (plus the short route). */
+  callbackUrls(): string[] {
+    const { server, defaultPortal, portals } = this.config;
+    const urls: string[] = [];
+    for (const d of server.domains)
+      for (const p of portals) {
+        urls.push(`https://${d.authHost}${server.basePath}/portals/${p.name}/oauth2/callback`);
+        if (p.name === defaultPortal) urls.push(`https://${d.authHost}${server.basePath}/oauth2/callback`);
+      }
+    return urls;
+  }
+
+  /** `{base}{basePath}/portals/{portal}` for every portal, where `base` ends with `/` (a Function or stage URL). */
+  checkUrls(base: string): string[] {
+    return this.config.portals.map((p) => `${base}${`${this.config.server.basePath}/portals/${p.name}`.slice(1)}`);
+  }
+
+  /** A Traefik dynamic-config YAML document with one forwardAuth middleware (`tfa-<portal>`) per portal. */
+  traefikMiddleware(): string {
+    const lines = ['http:', '  middlewares:'];
+    const urls = this.checkUrls(this.verifyUrl.url);
+    this.config.portals.forEach((p, i) => {
+      lines.push(
+        `    tfa-${p.name}:`,
+        '      forwardAuth:',
+        `        address: "${urls[i]}"`,
+        '        trustForwardHeader: true',
+      );
+      const headers = identityHeaderNames(p);
+      // Listed headers are replaced on the upstream request; an unlisted one would pass from the client untouched.
+      if (headers.length > 0) lines.push('        authResponseHeaders:', ...headers.map((h) => `          - ${h}`));
+    });
+    return lines.join('\n');
+  }
+
+  private createFunction(
+    name: FunctionName,
+    description: string,
+    timeout: Duration,
+    o: { distDir: string; configJson: string; props: ForwardAuthProps; removalPolicy: RemovalPolicy },
+  ): { fn: lambda.Function; role: iam.Role } {
+    const id = `${name[0]?.toUpperCase()}${name.slice(1)}`;
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: o.props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: o.removalPolicy,
+    });
+    // Our own role: the default one carries AWSLambdaBasicExecutionRole, which may write to any log group.
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `tfa-serverless ${name} function`,
+    });
+    logGroup.grantWrite(role);
+    const fn = new lambda.Function(this, `${id}Function`, {
+      description: `tfa-serverless ${name}: ${description}`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(stageAsset(o.distDir, name, o.configJson)),
+      memorySize: o.props.memorySize ?? 512,
+      timeout,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: { [ENV.tableName]: this.table.tableName },
+    });
+    return { fn, role };
+  }
+
+  private grantTable(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: actions.map((a) => `dynamodb:${a}`),
+      resourceArns: [this.table.tableArn],
+    });
+  }
+
+  /** `clientSecretArn`: read access for the callback, and `kms:Decrypt` (via Secrets Manager) on its KMS key. */
+  private importSecrets(loaded: AwsConfig): void {
+    loaded.providers.forEach((plan: ProviderPlan, i) => {
+      const c = plan.credential;
+      if (c.kind !== 'importSecret') return;
+      const secret = c.arn
+        ? secretsmanager.Secret.fromSecretAttributes(this, `ImportedSecret${i}`, {
+            ...(c.arn.complete ? { secretCompleteArn: c.secretId } : { secretPartialArn: c.secretId }),
+          })
+        : secretsmanager.Secret.fromSecretNameV2(this, `ImportedSecret${i}`, c.secretId);
+      secret.grantRead(this.callbackFunction);
+      // Explicit, because Secret.grantRead adds nothing for an imported key of another account. The key's own policy
+      // must allow this role too (docs/aws.md); kms:ViaService keeps the grant to decrypting through Secrets Manager.
+      if (c.kmsKeyArn)
+        iam.Grant.addToPrincipal({
+          grantee: this.callbackFunction,
+          actions: ['kms:Decrypt'],
+          resourceArns: [c.kmsKeyArn],
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': `secretsmanager.${c.arn?.region ?? Stack.of(this).region}.amazonaws.com`,
+            },
+          },
+        });
+    });
+  }
+
+  /**
+   * `clientAssertion: AwsWebIdentity`: the callback may mint STS web-identity tokens, for the providers' audiences
+   * and signing algorithms only. The action has no resource type, hence `*`.
+   */
+  private grantWebIdentity(loaded: AwsConfig): string[] {
+    const specs = loaded.providers.flatMap((p) =>
+      p.credential.kind === 'assertion' && p.credential.awsWebIdentity ? [p.credential.awsWebIdentity] : [],
+    );
+    if (specs.length === 0) return [];
+    const audiences = [...new Set(specs.map((s) => s.audience))];
+    iam.Grant.addToPrincipal({
+      grantee: this.callbackFunction,
+      actions: ['sts:GetWebIdentityToken'],
+      resourceArns: ['*'],
+      conditions: {
+        'ForAllValues:StringEquals': { 'sts:IdentityTokenAudience': audiences },
+        StringEquals: { 'sts:SigningAlgorithm': [...new Set(specs.map((s) => s.signingAlgorithm))] },
+      },
+    });
+    Validations.of(this.roles.callback).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'sts:GetWebIdentityToken has no resource type; the statement is limited by sts:IdentityTokenAudience and sts:SigningAlgorithm conditions',
+    });
+    return audiences;
+  }
+}
+
+/** The identity header names a portal emits (what Traefik must list in `authResponseHeaders`). */
+export function identityHeaderNames(portal: PortalConfig): string[] {
+  return portal.headers ? portal.headers.map((h) => h.name) : DEFAULT_IDENTITY_HEADERS;
+}
+
+function validateDomainProps(props: ForwardAuthProps, config: Config): void {
+  const problems: string[] = [];
+  if (props.domainName !== undefined) {
+    if (!props.certificateArn) problems.push('certificateArn is required with domainName');
+    const hosts = config.server.domains.map((d) => d.authHost);
+    if (!hosts.includes(props.domainName.toLowerCase()))
+      problems.push(
+        `domainName '${props.domainName}' is not an authHost of server.domains in ${props.configFile} (${hosts.join(', ') || 'none'}): browsers are sent to the authHost for sign-in`,
+      );
+  } else if (props.certificateArn || props.hostedZoneId)
+    problems.push('certificateArn and hostedZoneId need domainName');
+  if ((props.hostedZoneId === undefined) !== (props.hostedZoneName === undefined))
+    problems.push('hostedZoneId and hostedZoneName go together');
+  if (problems.length > 0) throw new Error(`ForwardAuth: ${problems.join('; ')}`);
+}
+
+/** Defence in depth: the loader already refused inline, file and env secrets; never bundle one by mistake. */
+function assertNoSecretValues(config: Config): Config {
+  for (const portal of config.portals)
+    for (const p of portal.providers)
+      if (p.clientSecret && p.clientSecret.kind !== 'secretsManager')
+        throw new Error(
+          `provider '${p.name}' of portal '${portal.name}': only Secrets Manager references may be bundled`,
+        );
+  return config;
+}
+
+/**
+ * A directory holding exactly what the function's asset contains: the bundle and its `config.json`. It is named by
+ * the hash of both, so concurrent or repeated synths share it and never see a half-written one.
+ */
+function stageAsset(distDir: string, fn: FunctionName, configJson: string): string {
+  const bundlePath = join(distDir, fn, 'index.mjs');
+  if (!existsSync(bundlePath))
+    throw new Error(`${bundlePath} not found: run \`npm run build\` before synthesizing (the CDK CLI runs it itself)`);
+  const bundle = readFileSync(bundlePath);
+  const hash = createHash('sha256').update(bundle).update(configJson).digest('hex').slice(0, 32);
+  const dir = join(tmpdir(), 'tfa-serverless-assets', `${fn}-${hash}`);
+  if (existsSync(join(dir, CONFIG_ASSET_FILE))) return dir;
+  const partial = `${dir}.${process.pid}.partial`;
+  mkdirSync(partial, { recursive: true });
+  writeFileSync(join(partial, 'index.mjs'), bundle);
+  writeFileSync(join(partial, CONFIG_ASSET_FILE), configJson);
+  try {
+    renameSync(partial, dir);
+  } catch {
+    // Another process staged the same content first.
+    rmSync(partial, { recursive: true, force: true });
+  }
+  return dir;
+}

@@ -1,0 +1,56 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ForwardAuth, type ForwardAuthProps } from './forward-auth.js';
+
+export interface ForwardAuthStackProps extends StackProps, ForwardAuthProps {}
+
+/** One deployment of Traefik Forward Auth, with everything an operator needs next printed as outputs. */
+export class ForwardAuthStack extends Stack {
+  readonly forwardAuth: ForwardAuth;
+
+  constructor(scope: Construct, id: string, props: ForwardAuthStackProps) {
+    super(scope, id, props);
+    const fa = new ForwardAuth(this, 'ForwardAuth', props);
+    this.forwardAuth = fa;
+    const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
+
+    out('CallbackUrls', fa.callbackUrls().join(' '), 'Callback URL(s) to register with the OIDC client in Pocket ID');
+    out('VerifyFunctionUrls', fa.checkUrls(fa.verifyUrl.url).join(' '), 'Forward-auth check through the Function URL');
+    const apiBase = props.domainName ? `https://${props.domainName}/` : fa.stage.url;
+    out('VerifyApiUrls', fa.checkUrls(apiBase).join(' '), 'Forward-auth check through the HTTP API');
+    out('ApiUrl', fa.stage.url, 'HTTP API default stage');
+    out(
+      'TraefikMiddleware',
+      fa.traefikMiddleware(),
+      'Traefik dynamic configuration (YAML) with one forwardAuth middleware per portal',
+    );
+    out('TableName', fa.table.tableName, 'Sessions and login states');
+    if (fa.domain && !props.hostedZoneId)
+      out('ApiDomainTarget', fa.domain.regionalDomainName, `Point ${props.domainName} at this name (CNAME or alias)`);
+
+    for (const [i, { portal, provider, secret }] of fa.createdSecrets.entries())
+      out(
+        `PutSecretCommand${i + 1}`,
+        `aws secretsmanager put-secret-value --region ${this.region} --secret-id ${secret.secretArn} --secret-string "$CLIENT_SECRET"`,
+        `Stores the client secret of provider '${provider}' in portal '${portal}' (set CLIENT_SECRET first, e.g. read -rs CLIENT_SECRET)`,
+      );
+    out(
+      'CallbackRoleArn',
+      fa.roles.callback.roleArn,
+      'The only role that reads client secrets: name it in the policies of a secret and KMS key in another account',
+    );
+    if (fa.webIdentityAudiences.length > 0) {
+      out(
+        'WebIdentitySubject',
+        fa.roles.callback.roleArn,
+        'Pocket ID federated credential: subject (the callback role)',
+      );
+      out('WebIdentityAudiences', fa.webIdentityAudiences.join(' '), 'Pocket ID federated credential: audience');
+      out(
+        'WebIdentityIssuerCommand',
+        `aws iam get-outbound-web-identity-federation-info --region ${this.region}`,
+        'Prints the account issuer URL for the Pocket ID federated credential (enable it once with enable-outbound-web-identity-federation)',
+      );
+    }
+  }
+}

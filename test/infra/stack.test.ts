@@ -1,0 +1,341 @@
+/**
+ * The synthesized stack of one stage: resources, IAM exactly as narrow as the route split needs, outputs, no secret
+ * anywhere in the cloud assembly, cdk-nag and CloudFormation's own template validation.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DEFAULT_IDENTITY_HEADERS } from '../../infra/forward-auth.js';
+import { addAwsSolutionsChecks } from '../../infra/nag.js';
+import { ForwardAuthStack } from '../../infra/stack.js';
+import { identityHeaders } from '../../shared/routes/identity-headers.js';
+import { TABLE } from '../../shared/sessions/table.js';
+import { actionsOf, filesContaining, filesUnder, joinValue, roleStatements, writeConfig } from './helpers.js';
+
+const KNOWN_SECRET = 'synth-must-never-see-this-7f3a9c1e5b2d';
+
+const CONFIG = {
+  server: {
+    domains: [
+      { domain: 'example.com', authHost: 'auth.example.com' },
+      { domain: 'example.org', authHost: 'login.example.org' },
+    ],
+  },
+  defaultPortal: 'main',
+  portals: [
+    { name: 'main', providers: [{ pocketID: { endpoint: 'https://id.example.com', clientID: 'client-main' } }] },
+    {
+      name: 'ops',
+      headers: [
+        { name: 'X-User', claim: 'id' },
+        { name: 'X-Groups', claim: 'groups' },
+      ],
+      providers: [
+        { pocketID: { endpoint: 'https://id.example.com', clientID: 'client-ops', clientAssertion: 'AwsWebIdentity' } },
+      ],
+    },
+  ],
+};
+
+let outdir: string;
+let stack: ForwardAuthStack;
+let template: Template;
+let synthError: unknown;
+
+beforeAll(() => {
+  // The secret exists on the synthesizing machine (environment, a file next to the config): none of it may leak.
+  const configFile = writeConfig(CONFIG);
+  writeFileSync(join(dirname(configFile), 'client-secret.txt'), KNOWN_SECRET);
+  process.env.POCKET_ID_CLIENT_SECRET = KNOWN_SECRET;
+
+  outdir = mkdtempSync(join(tmpdir(), 'tfa-cdk-out-'));
+  // CloudFormation's built-in template validation, with its findings as errors (infra/app.ts skips it for speed).
+  const app = new App({ outdir, context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+  stack = new ForwardAuthStack(app, 'TfaServerless-main', {
+    env: { account: '111111111111', region: 'eu-west-1' },
+    configFile,
+    domainName: 'auth.example.com',
+    certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/11111111-2222-3333-4444-555555555555',
+    hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    hostedZoneName: 'example.com',
+  });
+  addAwsSolutionsChecks(app);
+  try {
+    app.synth();
+  } catch (err) {
+    synthError = err;
+  }
+  template = Template.fromStack(stack);
+  // Synthesis with CloudFormation's validation takes ~10 s of CPU; allow for a busy machine.
+}, 120_000);
+
+describe('validation', () => {
+  it('has no unacknowledged cdk-nag AwsSolutions finding and passes CloudFormation template validation', () => {
+    const report: { pluginReports: { pluginName: string; violations: unknown[] }[] } = JSON.parse(
+      readFileSync(join(outdir, 'validation-report.json'), 'utf8'),
+    );
+    expect(report.pluginReports.flatMap((r) => r.violations.map((v) => ({ plugin: r.pluginName, v })))).toEqual([]);
+    expect(synthError).toBeUndefined();
+  });
+});
+
+describe('the sessions table', () => {
+  it('matches shared/sessions/table.ts: pk, TTL attribute and the keys-only byUser index', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: TABLE.partitionKey, KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: TABLE.userIndex,
+          KeySchema: [
+            { AttributeName: TABLE.userIndexPartitionKey, KeyType: 'HASH' },
+            { AttributeName: TABLE.userIndexSortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: TABLE.userIndexPartitionKey, AttributeType: 'S' },
+        { AttributeName: TABLE.userIndexSortKey, AttributeType: 'N' },
+      ]),
+      Replicas: [
+        Match.objectLike({
+          Region: 'eu-west-1',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      ],
+    });
+  });
+
+  it('is retained when the stack is deleted, by default', () => {
+    template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('the functions', () => {
+  it('are three nodejs24.x arm64 functions with JSON logs, each in its own log group with a retention', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
+      // Only the table name: no secret, no config in the environment.
+      Environment: { Variables: { TFA_TABLE_NAME: { Ref: Match.stringLikeRegexp('^ForwardAuthSessions') } } },
+    });
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    template.resourceCountIs('AWS::Logs::LogGroup', 4);
+  });
+
+  it('gives verify a Function URL with auth NONE, invocable only through the URL', () => {
+    template.resourceCountIs('AWS::Lambda::Url', 1);
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ForwardAuthVerifyFunction'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: '*',
+      InvokedViaFunctionUrl: true,
+    });
+  });
+
+  it('bundles each function with a config.json that references secrets and holds none', () => {
+    const configs = filesUnder(outdir).filter((f) => f.endsWith('/config.json'));
+    expect(configs).toHaveLength(3);
+    for (const f of configs) {
+      const { config } = JSON.parse(readFileSync(f, 'utf8'));
+      expect(config.portals[0].providers[0].clientSecret).toEqual({
+        kind: 'secretsManager',
+        secretId: 'TfaServerless-main/ForwardAuth/main/pocketid',
+      });
+      expect(config.portals[1].providers[0].clientAssertion).toBe('AwsWebIdentity');
+    }
+  });
+});
+
+describe('IAM', () => {
+  it('lets verify only read items from the table: no write, no secret, no KMS, no STS', () => {
+    const statements = roleStatements(template, 'ForwardAuthVerifyRole');
+    expect(actionsOf(statements).sort()).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    const dynamo = statements.find((s) => actionsOf([s]).includes('dynamodb:GetItem'));
+    // The table itself: not its replicas' ARNs, not `<table>/index/*`.
+    expect(dynamo?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ForwardAuthSessions/), 'Arn'] });
+  });
+
+  it('lets login write login states and delete sessions, and nothing secret', () => {
+    const actions = actionsOf(roleStatements(template, 'ForwardAuthLoginRole'));
+    expect(actions.sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+  });
+
+  it('lets only the callback read the created secret and mint web-identity tokens for its audience', () => {
+    const statements = roleStatements(template, 'ForwardAuthCallbackRole');
+    expect(actionsOf(statements).sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:PutItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'sts:GetWebIdentityToken',
+    ]);
+    const secret = statements.find((s) => actionsOf([s]).includes('secretsmanager:GetSecretValue'));
+    expect(secret?.Resource).toEqual({ Ref: expect.stringMatching(/^ForwardAuthSecretmainpocketid/) });
+    const sts = statements.find((s) => actionsOf([s]).includes('sts:GetWebIdentityToken'));
+    expect(sts?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'sts:IdentityTokenAudience': ['https://id.example.com'] },
+      StringEquals: { 'sts:SigningAlgorithm': ['ES384'] },
+    });
+  });
+
+  it('attaches no managed policy to any role (no AWSLambdaBasicExecutionRole: each writes only its own logs)', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role')))
+      expect((role.Properties as { ManagedPolicyArns?: unknown }).ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('secrets', () => {
+  it('creates one secret per provider without a credential, with a generated placeholder and no value in the template', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'TfaServerless-main/ForwardAuth/main/pocketid',
+      SecretString: Match.absent(),
+      GenerateSecretString: {},
+    });
+  });
+
+  it('never writes a secret known to the synthesizing machine into any file of the cloud assembly', () => {
+    expect(filesUnder(outdir).length).toBeGreaterThan(5);
+    expect(filesContaining(outdir, KNOWN_SECRET)).toEqual([]);
+    expect(filesContaining(outdir, '"kind": "inline"')).toEqual([]);
+  });
+});
+
+describe('the HTTP API', () => {
+  it('routes the check, the bearer API and the health check to verify, the callback to callback, the rest to login', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => {
+      const p = r.Properties as { RouteKey: string; Target: unknown };
+      return [
+        p.RouteKey,
+        JSON.stringify(p.Target).match(/ForwardAuthHttpApi\w*?(verify|login|callback)integration/)?.[1],
+      ];
+    });
+    expect(Object.fromEntries(routes)).toEqual({
+      $default: 'login',
+      'GET /portals/{portal}': 'verify',
+      'GET /api/portals/{portal}/verify': 'verify',
+      'GET /healthz': 'verify',
+      'GET /portals/{portal}/oauth2/callback': 'callback',
+      'GET /': 'verify',
+      'GET /oauth2/callback': 'callback',
+    });
+  });
+
+  it('logs access and serves the custom domain with an alias record in the hosted zone', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'auth.example.com',
+      DomainNameConfigurations: [
+        Match.objectLike({ CertificateArn: Match.stringLikeRegexp('^arn:aws:acm:eu-west-1:') }),
+      ],
+    });
+    template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+    template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'auth.example.com.',
+      Type: 'A',
+      HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    });
+  });
+});
+
+describe('outputs', () => {
+  const outputs = () => template.toJSON().Outputs as Record<string, { Value: unknown }>;
+  const value = (key: string) => joinValue(outputs()[key]?.Value, () => 'https://abc.lambda-url.eu-west-1.on.aws/');
+
+  it('lists the callback URLs to register in Pocket ID, for every portal and auth host', () => {
+    expect(value('CallbackUrls').split(' ')).toEqual([
+      'https://auth.example.com/portals/main/oauth2/callback',
+      'https://auth.example.com/oauth2/callback',
+      'https://auth.example.com/portals/ops/oauth2/callback',
+      'https://login.example.org/portals/main/oauth2/callback',
+      'https://login.example.org/oauth2/callback',
+      'https://login.example.org/portals/ops/oauth2/callback',
+    ]);
+  });
+
+  it('gives the verify URLs of the Function URL and of the API custom domain', () => {
+    expect(value('VerifyFunctionUrls')).toBe(
+      'https://abc.lambda-url.eu-west-1.on.aws/portals/main https://abc.lambda-url.eu-west-1.on.aws/portals/ops',
+    );
+    expect(value('VerifyApiUrls')).toBe('https://auth.example.com/portals/main https://auth.example.com/portals/ops');
+  });
+
+  it('prints a Traefik middleware per portal with trustForwardHeader and the portal identity headers', () => {
+    expect(parse(value('TraefikMiddleware'))).toEqual({
+      http: {
+        middlewares: {
+          'tfa-main': {
+            forwardAuth: {
+              address: 'https://abc.lambda-url.eu-west-1.on.aws/portals/main',
+              trustForwardHeader: true,
+              authResponseHeaders: ['X-Forwarded-User', 'X-Authenticated-User', 'X-Forwarded-Displayname'],
+            },
+          },
+          'tfa-ops': {
+            forwardAuth: {
+              address: 'https://abc.lambda-url.eu-west-1.on.aws/portals/ops',
+              trustForwardHeader: true,
+              authResponseHeaders: ['X-User', 'X-Groups'],
+            },
+          },
+        },
+      },
+    });
+  });
+
+  it('prints the put-secret-value command for the created secret, without a value', () => {
+    expect(value('PutSecretCommand1')).toBe(
+      'aws secretsmanager put-secret-value --region eu-west-1 --secret-id https://abc.lambda-url.eu-west-1.on.aws/ --secret-string "$CLIENT_SECRET"',
+    );
+    expect(JSON.stringify(outputs().PutSecretCommand1?.Value)).toMatch(/"Ref":"ForwardAuthSecretmainpocketid/);
+    expect(outputs().PutSecretCommand2).toBeUndefined();
+  });
+
+  it('prints the web-identity subject (callback role) and audience for the Pocket ID federated credential', () => {
+    expect(outputs().WebIdentitySubject?.Value).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^ForwardAuthCallbackRole/), 'Arn'],
+    });
+    expect(value('WebIdentityAudiences')).toBe('https://id.example.com');
+    expect(value('WebIdentityIssuerCommand')).toContain('aws iam get-outbound-web-identity-federation-info');
+  });
+});
+
+describe('identity header names', () => {
+  it('lists, for a portal without `headers`, exactly the headers the core emits by default', () => {
+    const portal = {
+      name: 'p',
+      displayName: 'p',
+      alwaysShowProvidersPage: false,
+      authenticationTimeout: 1,
+      sessionLifetime: 1,
+      providers: [],
+    };
+    const emitted = identityHeaders(portal as never, 'pocketid', { id: 'u', name: { full: 'U' } }).map(([n]) => n);
+    expect(DEFAULT_IDENTITY_HEADERS).toEqual(emitted);
+  });
+});

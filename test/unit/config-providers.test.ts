@@ -1,0 +1,453 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, type ConfigIssue } from '../../shared/config/errors.js';
+import { type LoadedConfig, validateConfig } from '../../shared/config/load.js';
+import type { ProviderConfig } from '../../shared/config/types.js';
+
+type Obj = Record<string, unknown>;
+type Kind = 'google' | 'microsoftEntraID' | 'github';
+
+const TENANT = '11111111-2222-3333-4444-555555555555';
+const BASE: Record<Kind, Obj> = {
+  google: { clientID: 'cid.apps.googleusercontent.com', clientSecret: 'google-secret' },
+  microsoftEntraID: { tenantID: TENANT, clientID: 'entra-client', clientSecret: 'entra-secret' },
+  github: { clientID: 'Iv1.abc', clientSecret: 'github-secret' },
+};
+
+/** A config whose only provider is a `kind` provider: its base options with `over` applied (undefined removes). */
+function withProvider(kind: Kind, over: Obj = {}): Obj {
+  const options = Object.fromEntries(Object.entries({ ...BASE[kind], ...over }).filter(([, v]) => v !== undefined));
+  return { portals: [{ name: 'main', providers: [{ [kind]: options }] }] };
+}
+
+function load(data: unknown): LoadedConfig {
+  return validateConfig(data);
+}
+
+function issuesOf(data: unknown): ConfigIssue[] {
+  try {
+    load(data);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues;
+    throw err;
+  }
+  throw new Error('expected a ConfigError, but the config was accepted');
+}
+
+function provider(data: unknown): ProviderConfig {
+  const p = load(data).config.portals[0]?.providers[0];
+  if (!p) throw new Error('no provider in the loaded config');
+  return p;
+}
+
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tfa-config-providers-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('google', () => {
+  const PATH = 'portals[0].providers[0].google';
+
+  it("fills in upstream's defaults, with PKCE on", () => {
+    // Act
+    const p = provider(withProvider('google'));
+
+    // Assess
+    expect(p).toEqual({
+      type: 'google',
+      name: 'google',
+      displayName: 'Google',
+      icon: 'google',
+      color: 'yellow',
+      requestTimeout: 10_000,
+      clientID: 'cid.apps.googleusercontent.com',
+      clientSecret: { kind: 'inline', value: 'google-secret' },
+      clientAssertion: undefined,
+      scopes: ['openid', 'profile', 'email'],
+      enablePKCE: true,
+      tls: { insecureSkipVerify: false, caPEM: undefined },
+      additionalClaims: [],
+    });
+  });
+
+  it('keeps the display options, scopes, timeout and additionalClaims as given (name lower-cased)', () => {
+    // Act
+    const p = provider(
+      withProvider('google', {
+        name: 'Workspace',
+        displayName: 'Example Workspace',
+        icon: 'chrome',
+        color: 'blue',
+        scopes: 'openid email',
+        requestTimeout: '30s',
+        additionalClaims: ['org_unit'],
+      }),
+    );
+
+    // Assess
+    expect(p).toMatchObject({
+      name: 'workspace',
+      displayName: 'Example Workspace',
+      icon: 'chrome',
+      color: 'blue',
+      scopes: ['openid', 'email'],
+      requestTimeout: 30_000,
+      additionalClaims: ['org_unit'],
+    });
+  });
+
+  it.each([
+    { key: 'clientSecretFile', value: 'secret.txt', ref: 'file' },
+    { key: 'clientSecretEnv', value: 'GOOGLE_SECRET', ref: 'env' },
+    { key: 'clientSecretArn', value: 'tfa/google', ref: 'secretsManager' },
+  ])('takes the secret from $key', ({ key, value, ref }) => {
+    // Prepare
+    const path = join(dir, 'secret.txt');
+    writeFileSync(path, 'from-a-file');
+
+    // Act
+    const p = provider(
+      withProvider('google', { clientSecret: undefined, [key]: key === 'clientSecretFile' ? path : value }),
+    );
+
+    // Assess
+    expect(p.clientSecret?.kind).toBe(ref);
+  });
+
+  it('rejects a missing clientID and a missing secret, naming only keys Google has', () => {
+    // Act
+    const issues = issuesOf(withProvider('google', { clientID: undefined, clientSecret: undefined }));
+
+    // Assess
+    expect(issues).toEqual([
+      { path: `${PATH}.clientID`, message: 'is required' },
+      {
+        path: PATH,
+        message:
+          "a client credential is required: set 'clientSecret', 'clientSecretFile', 'clientSecretEnv' or 'clientSecretArn'",
+      },
+    ]);
+  });
+
+  it('rejects two secrets at once', () => {
+    // Act
+    const issues = issuesOf(withProvider('google', { clientSecretEnv: 'GOOGLE_SECRET' }));
+
+    // Assess
+    expect(issues).toEqual([{ path: PATH, message: "only one of 'clientSecret', 'clientSecretEnv' may be set" }]);
+  });
+
+  it('rejects scopes without openid', () => {
+    // Act
+    const issues = issuesOf(withProvider('google', { scopes: 'profile email' }));
+
+    // Assess
+    expect(issues).toEqual([{ path: `${PATH}.scopes`, message: expect.stringContaining("must include 'openid'") }]);
+  });
+
+  it.each(['clientAssertion', 'enablePKCE', 'tlsInsecureSkipVerify', 'tlsCACertificatePEM', 'tokenIssuer', 'tenantID'])(
+    'rejects the unknown key %s',
+    (key) => {
+      // Act
+      const issues = issuesOf(withProvider('google', { [key]: key === 'enablePKCE' ? false : 'x' }));
+
+      // Assess
+      expect(issues).toContainEqual({ path: PATH, message: `unknown key '${key}'` });
+    },
+  );
+});
+
+describe('microsoftEntraID', () => {
+  const PATH = 'portals[0].providers[0].microsoftEntraID';
+
+  it("fills in upstream's defaults, with PKCE always on", () => {
+    // Act
+    const p = provider(withProvider('microsoftEntraID'));
+
+    // Assess
+    expect(p).toEqual({
+      type: 'microsoftEntraID',
+      tenantID: TENANT,
+      name: 'microsoftentraid',
+      displayName: 'Microsoft Entra ID',
+      icon: 'microsoft',
+      color: 'cyan',
+      requestTimeout: 10_000,
+      clientID: 'entra-client',
+      clientSecret: { kind: 'inline', value: 'entra-secret' },
+      clientAssertion: undefined,
+      scopes: ['openid', 'profile', 'email'],
+      enablePKCE: true,
+      tls: { insecureSkipVerify: false, caPEM: undefined },
+      additionalClaims: [],
+    });
+  });
+
+  it.each([
+    { given: '11111111-2222-3333-4444-55555555AAAA', tenantID: '11111111-2222-3333-4444-55555555aaaa' },
+    { given: 'common', tenantID: 'common' },
+    { given: 'Organizations', tenantID: 'organizations' },
+    { given: ' consumers ', tenantID: 'consumers' },
+  ])('accepts the tenant $given as $tenantID', ({ given, tenantID }) => {
+    // Act
+    const p = provider(withProvider('microsoftEntraID', { tenantID: given }));
+
+    // Assess
+    expect(p.type === 'microsoftEntraID' && p.tenantID).toBe(tenantID);
+  });
+
+  it('rejects a missing tenantID', () => {
+    // Act
+    const issues = issuesOf(withProvider('microsoftEntraID', { tenantID: undefined }));
+
+    // Assess
+    expect(issues).toEqual([{ path: `${PATH}.tenantID`, message: 'is required' }]);
+  });
+
+  it.each(['contoso.onmicrosoft.com', 'tenant-1', '11111111-2222-3333-4444'])(
+    'rejects the tenantID %s, which no ID token issuer can match',
+    (tenantID) => {
+      // Act
+      const issues = issuesOf(withProvider('microsoftEntraID', { tenantID }));
+
+      // Assess
+      expect(issues).toEqual([
+        { path: `${PATH}.tenantID`, message: expect.stringContaining('must be the directory (tenant) ID, a GUID') },
+      ]);
+    },
+  );
+
+  it('accepts a client assertion instead of a secret', () => {
+    // Act
+    const p = provider(
+      withProvider('microsoftEntraID', { clientSecret: undefined, clientAssertion: 'AzureManagedIdentity=mi-1' }),
+    );
+
+    // Assess
+    expect(p).toMatchObject({ clientSecret: undefined, clientAssertion: 'AzureManagedIdentity=mi-1' });
+  });
+
+  it('rejects a secret together with a client assertion, and neither at all', () => {
+    // Act
+    const both = issuesOf(withProvider('microsoftEntraID', { clientAssertion: 'AzureWorkloadIdentity' }));
+    const none = issuesOf(withProvider('microsoftEntraID', { clientSecret: undefined }));
+
+    // Assess
+    expect(both).toEqual([{ path: PATH, message: expect.stringContaining("'clientAssertion' and 'clientSecret'") }]);
+    expect(none).toEqual([{ path: PATH, message: expect.stringContaining("or 'clientAssertion'") }]);
+  });
+
+  it.each([
+    { value: 'ManagedIdentity', assertion: 'AzureManagedIdentity' },
+    { value: 'ManagedIdentity=0000-user-assigned', assertion: 'AzureManagedIdentity=0000-user-assigned' },
+    { value: 'WorkloadIdentity', assertion: 'AzureWorkloadIdentity' },
+  ])('maps the deprecated azureFederatedIdentity $value to clientAssertion $assertion', ({ value, assertion }) => {
+    // Act
+    const { config, notices } = load(
+      withProvider('microsoftEntraID', { clientSecret: undefined, azureFederatedIdentity: value }),
+    );
+
+    // Assess
+    expect(config.portals[0]?.providers[0]).toMatchObject({ clientAssertion: assertion, clientSecret: undefined });
+    expect(notices).toEqual([
+      {
+        level: 'warn',
+        message: `${PATH}.azureFederatedIdentity is deprecated: replace it with 'clientAssertion: ${assertion}'`,
+      },
+    ]);
+  });
+
+  it('rejects an azureFederatedIdentity value upstream does not know', () => {
+    // Act
+    const issues = issuesOf(
+      withProvider('microsoftEntraID', {
+        clientSecret: undefined,
+        azureFederatedIdentity: 'KubernetesServiceAccountToken',
+      }),
+    );
+
+    // Assess
+    expect(issues).toContainEqual({
+      path: `${PATH}.azureFederatedIdentity`,
+      message: expect.stringContaining(
+        "must be 'ManagedIdentity', 'ManagedIdentity=<client-id>' or 'WorkloadIdentity'",
+      ),
+    });
+  });
+
+  it('rejects azureFederatedIdentity together with clientAssertion', () => {
+    // Act
+    const issues = issuesOf(
+      withProvider('microsoftEntraID', {
+        clientSecret: undefined,
+        clientAssertion: 'AzureWorkloadIdentity',
+        azureFederatedIdentity: 'WorkloadIdentity',
+      }),
+    );
+
+    // Assess
+    expect(issues).toEqual([{ path: PATH, message: expect.stringContaining("keep only 'clientAssertion'") }]);
+  });
+
+  it.each(['enablePKCE', 'tlsInsecureSkipVerify', 'tlsCACertificatePath', 'endpoint'])(
+    'rejects the unknown key %s',
+    (key) => {
+      // Act
+      const issues = issuesOf(withProvider('microsoftEntraID', { [key]: key === 'enablePKCE' ? false : 'x' }));
+
+      // Assess
+      expect(issues).toContainEqual({ path: PATH, message: `unknown key '${key}'` });
+    },
+  );
+});
+
+describe('github', () => {
+  const PATH = 'portals[0].providers[0].github';
+
+  it("fills in upstream's defaults: scope user and, unlike upstream, PKCE", () => {
+    // Act
+    const p = provider(withProvider('github'));
+
+    // Assess
+    expect(p).toEqual({
+      type: 'github',
+      name: 'github',
+      displayName: 'GitHub',
+      icon: 'github',
+      color: 'emerald',
+      requestTimeout: 10_000,
+      clientID: 'Iv1.abc',
+      clientSecret: { kind: 'inline', value: 'github-secret' },
+      scopes: ['user'],
+      enablePKCE: true,
+      tls: { insecureSkipVerify: false },
+      additionalClaims: [],
+    });
+  });
+
+  it('honours clientSecretFile (upstream ignores it for GitHub)', () => {
+    // Prepare
+    const path = join(dir, 'github-secret');
+    writeFileSync(path, 'github-secret-from-file\n');
+
+    // Act
+    const p = provider(withProvider('github', { clientSecret: undefined, clientSecretFile: path }));
+
+    // Assess
+    expect(p.clientSecret).toEqual({ kind: 'file', path });
+  });
+
+  it('rejects a clientSecretFile that cannot be read or is empty', () => {
+    // Prepare
+    const empty = join(dir, 'empty-secret');
+    writeFileSync(empty, ' \n');
+
+    // Act
+    const missing = issuesOf(withProvider('github', { clientSecret: undefined, clientSecretFile: join(dir, 'nope') }));
+    const blank = issuesOf(withProvider('github', { clientSecret: undefined, clientSecretFile: empty }));
+
+    // Assess
+    expect(missing).toEqual([
+      { path: `${PATH}.clientSecretFile`, message: expect.stringContaining('cannot read file') },
+    ]);
+    expect(blank).toEqual([{ path: `${PATH}.clientSecretFile`, message: expect.stringContaining('file is empty') }]);
+  });
+
+  it('rejects a missing clientID and a missing secret, naming only keys GitHub has', () => {
+    // Act
+    const issues = issuesOf(withProvider('github', { clientID: undefined, clientSecret: undefined }));
+
+    // Assess
+    expect(issues).toEqual([
+      { path: `${PATH}.clientID`, message: 'is required' },
+      {
+        path: PATH,
+        message:
+          "a client credential is required: set 'clientSecret', 'clientSecretFile', 'clientSecretEnv' or 'clientSecretArn'",
+      },
+    ]);
+  });
+
+  it('rejects an invalid name and duration, as for every provider', () => {
+    // Act
+    const issues = issuesOf(withProvider('github', { name: '1github', requestTimeout: 'soon' }));
+
+    // Assess
+    expect(issues.map((i) => i.path)).toEqual([`${PATH}.name`, `${PATH}.requestTimeout`]);
+  });
+
+  it.each(['scopes', 'clientAssertion', 'additionalClaims', 'enablePKCE', 'tlsCACertificatePEM'])(
+    'rejects the unknown key %s',
+    (key) => {
+      // Act
+      const value = key === 'enablePKCE' ? false : key === 'additionalClaims' ? ['x'] : 'x';
+      const issues = issuesOf(withProvider('github', { [key]: value }));
+
+      // Assess
+      expect(issues).toContainEqual({ path: PATH, message: `unknown key '${key}'` });
+    },
+  );
+});
+
+describe('providers together', () => {
+  it('accepts Google, Entra ID and GitHub side by side in one portal', () => {
+    // Prepare
+    const data = {
+      portals: [
+        {
+          name: 'main',
+          providers: [{ google: BASE.google }, { microsoftEntraID: BASE.microsoftEntraID }, { github: BASE.github }],
+        },
+      ],
+    };
+
+    // Act
+    const { config } = load(data);
+
+    // Assess
+    expect(config.portals[0]?.providers.map((p) => [p.type, p.name])).toEqual([
+      ['google', 'google'],
+      ['microsoftEntraID', 'microsoftentraid'],
+      ['github', 'github'],
+    ]);
+  });
+
+  it('rejects two providers of one kind that keep the default name', () => {
+    // Act
+    const issues = issuesOf({
+      portals: [{ name: 'main', providers: [{ github: BASE.github }, { github: BASE.github }] }],
+    });
+
+    // Assess
+    expect(issues).toEqual([
+      { path: 'portals[0].providers[1].github.name', message: "duplicate provider name 'github' in this portal" },
+    ]);
+  });
+
+  it('rejects tailscaleWhois, explaining that it needs a local tailscaled', () => {
+    // Act
+    const issues = issuesOf({ portals: [{ name: 'main', providers: [{ tailscaleWhois: {} }] }] });
+
+    // Assess
+    expect(issues).toEqual([
+      {
+        path: 'portals[0].providers[0].tailscaleWhois',
+        message:
+          "provider type 'tailscaleWhois' is not supported yet: it reads identities from a local tailscaled socket, which AWS Lambda cannot provide",
+      },
+    ]);
+  });
+
+  it('never shows a secret value in an error about it', () => {
+    // Act
+    const issues = issuesOf(withProvider('github', { clientSecret: ['TOPSECRET-gh'] }));
+
+    // Assess
+    expect(JSON.stringify(issues)).not.toContain('TOPSECRET-gh');
+  });
+});
