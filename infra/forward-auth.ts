@@ -14,6 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { CONFIG_ASSET_FILE, ENV, type FunctionName, serializeConfigAsset } from '../functions/config-asset.js';
 import type { Config, PortalConfig, ProviderConfig } from '../shared/config/types.js';
@@ -78,6 +79,19 @@ export interface ForwardAuthProps {
    * @default - none
    */
   readonly hostedZoneName?: string;
+  /**
+   * Name of the callback function's IAM role. It is fixed so that its ARN, the `sub` of the tokens STS mints for
+   * `clientAssertion: AwsWebIdentity`, is known before the first deploy and can be entered in Pocket ID.
+   * @default `${stackName}-callback`
+   */
+  readonly callbackRoleName?: string;
+  /**
+   * Turn on IAM outbound web identity federation for the account (`iam:EnableOutboundWebIdentityFederation`, a
+   * one-time, account-wide switch that `GetWebIdentityToken` needs) through a custom resource, and output the
+   * account's issuer URL. Deleting the stack leaves the feature on.
+   * @default false - enable it once yourself: `aws iam enable-outbound-web-identity-federation`
+   */
+  readonly enableOutboundWebIdentityFederation?: boolean;
 }
 
 /** A Secrets Manager secret the stack created for a provider; its value is put by the operator after deploying. */
@@ -110,6 +124,8 @@ export class ForwardAuth extends Construct {
   readonly createdSecrets: CreatedSecret[] = [];
   /** Audiences the callback may request web-identity tokens for (providers using `AwsWebIdentity`). */
   readonly webIdentityAudiences: string[];
+  /** The account's STS issuer URL, when `enableOutboundWebIdentityFederation` is set (a deploy-time value). */
+  readonly webIdentityIssuer?: string;
 
   constructor(scope: Construct, id: string, props: ForwardAuthProps) {
     super(scope, id);
@@ -183,6 +199,7 @@ export class ForwardAuth extends Construct {
     for (const { secret } of this.createdSecrets) secret.grantRead(this.callbackFunction);
     this.importSecrets(loaded);
     this.webIdentityAudiences = this.grantWebIdentity(loaded);
+    if (props.enableOutboundWebIdentityFederation) this.webIdentityIssuer = this.enableWebIdentityFederation();
 
     // 5. Front doors: the HTTP API (browsers, and Traefik if it prefers) and the verify Function URL (Traefik).
     const integration = (name: FunctionName, f: lambda.IFunction) =>
@@ -295,6 +312,7 @@ export class ForwardAuth extends Construct {
     const role = new iam.Role(this, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `tfa-serverless ${name} function`,
+      ...(name === 'callback' ? { roleName: callbackRoleName(o.props, Stack.of(this).stackName) } : {}),
     });
     logGroup.grantWrite(role);
     const fn = new lambda.Function(this, `${id}Function`, {
@@ -349,6 +367,53 @@ export class ForwardAuth extends Construct {
   }
 
   /**
+   * The opt-in custom resource: enables outbound web identity federation (tolerating "already enabled"), then reads
+   * the account's issuer URL. Nothing happens on delete: other stacks in the account may rely on the feature.
+   */
+  private enableWebIdentityFederation(): string {
+    const policy = cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE });
+    const enable = new cr.AwsCustomResource(this, 'EnableOutboundWebIdentityFederation', {
+      onCreate: {
+        service: 'IAM',
+        action: 'EnableOutboundWebIdentityFederation',
+        physicalResourceId: cr.PhysicalResourceId.of('outbound-web-identity-federation'),
+        ignoreErrorCodesMatching: 'FeatureEnabled',
+      },
+      policy,
+      installLatestAwsSdk: false,
+    });
+    const info = new cr.AwsCustomResource(this, 'OutboundWebIdentityFederationInfo', {
+      onUpdate: {
+        service: 'IAM',
+        action: 'GetOutboundWebIdentityFederationInfo',
+        physicalResourceId: cr.PhysicalResourceId.of('outbound-web-identity-federation-info'),
+      },
+      policy,
+      installLatestAwsSdk: false,
+    });
+    info.node.addDependency(enable);
+    for (const c of [enable, info])
+      Validations.of(c).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'The IAM outbound web identity federation calls act on the account and have no resource type',
+      });
+    // The provider function AwsCustomResource shares across the stack (a CDK singleton with a fixed id).
+    const provider = Stack.of(this).node.tryFindChild(
+      cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '').replace(/^/, 'AWS'),
+    );
+    if (provider)
+      for (const [id, reason] of [
+        [
+          'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          "CDK's AwsCustomResource provider: runs only at deploy time, logging through the basic execution role",
+        ],
+        ['AwsSolutions-L1', "CDK's AwsCustomResource provider: its runtime is chosen by aws-cdk-lib"],
+      ] as const)
+        Validations.of(provider).acknowledge({ id, reason });
+    return info.getResponseField('IssuerIdentifier');
+  }
+
+  /**
    * `clientAssertion: AwsWebIdentity`: the callback may mint STS web-identity tokens, for the providers' audiences
    * and signing algorithms only. The action has no resource type, hence `*`.
    */
@@ -374,6 +439,16 @@ export class ForwardAuth extends Construct {
     });
     return audiences;
   }
+}
+
+/** `callbackRoleName`, defaulting to `<stack>-callback`, checked against IAM's rules (at most 64 of `\w+=,.@-`). */
+function callbackRoleName(props: ForwardAuthProps, stackName: string): string {
+  const name = props.callbackRoleName ?? `${stackName}-callback`;
+  if (!/^[\w+=,.@-]{1,64}$/.test(name))
+    throw new Error(
+      `callbackRoleName: '${name}' is not a valid IAM role name (at most 64 characters of letters, digits and +=,.@_-); set a shorter stackName or callbackRoleName`,
+    );
+  return name;
 }
 
 /** The identity header names a portal emits (what Traefik must list in `authResponseHeaders`). */

@@ -46,6 +46,8 @@ export class ForwardAuthStack extends Stack {
         'Pocket ID federated credential: subject (the callback role)',
       );
       out('WebIdentityAudiences', fa.webIdentityAudiences.join(' '), 'Pocket ID federated credential: audience');
+      if (fa.webIdentityIssuer)
+        out('WebIdentityIssuer', fa.webIdentityIssuer, 'Pocket ID federated credential: issuer (this account)');
       out(
         'WebIdentityIssuerCommand',
         `aws iam get-outbound-web-identity-federation-info --region ${this.region}`,

@@ -48,6 +48,8 @@ const stageSchema = z.strictObject({
     )
     .optional(),
   memorySize: z.number().int().min(128).max(10240).optional(),
+  callbackRoleName: z.string().optional(),
+  enableOutboundWebIdentityFederation: z.boolean().optional(),
 });
 export type StageConfig = z.infer<typeof stageSchema>;
 
@@ -126,6 +128,8 @@ export function resolveStage(
       removalPolicy: s.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       logRetention: s.logRetentionDays,
       memorySize: s.memorySize,
+      callbackRoleName: s.callbackRoleName,
+      enableOutboundWebIdentityFederation: s.enableOutboundWebIdentityFederation,
     },
   };
 }
