@@ -15,3 +15,6 @@ if (process.env.BENCH_BASELINE) {
   const s = await startStandalone({ config, port: 0, bind: '127.0.0.1', log });
   console.log(`PORT ${s.port}`);
 }
+
+// Exit normally on SIGTERM so `--cpu-prof` (NODE_OPTIONS) can write its profile.
+process.on('SIGTERM', () => process.exit(0));
