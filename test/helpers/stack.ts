@@ -53,6 +53,21 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
 }
 
+/**
+ * The real server on a random loopback port with a silent logger, for tests that bring their own identity provider
+ * fakes; `providerFetch` routes its provider calls (real public URLs) to them.
+ */
+export async function startQuietServer(rawConfig: unknown, providerFetch?: typeof fetch): Promise<Standalone> {
+  const { config } = validateConfig(rawConfig, 'test config');
+  return startStandalone({
+    config,
+    port: 0,
+    bind: '127.0.0.1',
+    log: createLogger({ level: 'error', json: true, write: () => {} }),
+    providerFetch,
+  });
+}
+
 /** A minimal Pocket-ID-style config for one portal `main`. */
 export function basicConfig(issuer: string, extra: { server?: object; cookies?: object; portal?: object } = {}) {
   return {

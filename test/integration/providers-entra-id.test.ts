@@ -1,16 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Standalone, startStandalone } from '../../bin/standalone.js';
+import type { Standalone } from '../../bin/standalone.js';
 import { assertionAudience } from '../../shared/assertions/audience.js';
 import { validateConfig } from '../../shared/config/load.js';
 import type { MicrosoftEntraIDConfig } from '../../shared/config/types.js';
-import { createLogger } from '../../shared/log.js';
 import { MicrosoftEntraIDProvider } from '../../shared/providers/microsoft-entra-id.js';
 import { ProviderError } from '../../shared/providers/provider.js';
 import { SecretResolver } from '../../shared/secrets/resolver.js';
 import { CONSUMERS_TENANT, FakeEntraLogin } from '../helpers/fakes/entra-login.js';
 import { FakeAuthorizationServer, type RoutedNetwork, routeNetwork } from '../helpers/fakes/oauth-server.js';
-import { Browser } from '../helpers/stack.js';
+import { Browser, startQuietServer } from '../helpers/stack.js';
 
 const CLIENT = { id: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', secret: 'entra-secret-0123456789' };
 const REDIRECT = 'https://auth.example.com/portals/main/oauth2/callback';
@@ -309,22 +308,18 @@ describe('Entra ID sign-in on the common authority through the real server', () 
   beforeAll(async () => {
     await fake.start();
     fake.clients.set(CLIENT.id, CLIENT.secret);
-    const { config } = validateConfig({
-      server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
-      portals: [
-        {
-          name: 'main',
-          providers: [{ microsoftEntraID: { tenantID: 'common', clientID: CLIENT.id, clientSecret: CLIENT.secret } }],
-        },
-      ],
-    });
-    server = await startStandalone({
-      config,
-      port: 0,
-      bind: '127.0.0.1',
-      log: createLogger({ level: 'error', json: true, write: () => {} }),
-      providerFetch: routeNetwork(fake.routes()).fetch,
-    });
+    server = await startQuietServer(
+      {
+        server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
+        portals: [
+          {
+            name: 'main',
+            providers: [{ microsoftEntraID: { tenantID: 'common', clientID: CLIENT.id, clientSecret: CLIENT.secret } }],
+          },
+        ],
+      },
+      routeNetwork(fake.routes()).fetch,
+    );
   });
   afterAll(async () => {
     await server?.close();

@@ -3,16 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Standalone, startStandalone } from '../../bin/standalone.js';
+import type { Standalone } from '../../bin/standalone.js';
 import { validateConfig } from '../../shared/config/load.js';
 import type { GitHubConfig } from '../../shared/config/types.js';
-import { createLogger } from '../../shared/log.js';
 import { GitHubProvider } from '../../shared/providers/github.js';
 import { ProviderError } from '../../shared/providers/provider.js';
 import { SecretResolver } from '../../shared/secrets/resolver.js';
 import { FakeGitHub } from '../helpers/fakes/github.js';
 import { FakeAuthorizationServer, type RoutedNetwork, routeNetwork } from '../helpers/fakes/oauth-server.js';
-import { Browser } from '../helpers/stack.js';
+import { Browser, startQuietServer } from '../helpers/stack.js';
 
 const CLIENT = { id: 'Iv1.0123456789abcdef', secret: 'github-secret-0123456789abcdef' };
 const REDIRECT = 'https://auth.example.com/portals/main/oauth2/callback';
@@ -210,31 +209,27 @@ describe('a custom-named GitHub provider through the real server', () => {
   beforeAll(async () => {
     await fake.start();
     fake.clients.set(CLIENT.id, CLIENT.secret);
-    const { config } = validateConfig({
-      server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
-      portals: [
-        {
-          name: 'main',
-          providers: [
-            {
-              github: {
-                name: 'corp-github',
-                displayName: 'Corp GitHub',
-                clientID: CLIENT.id,
-                clientSecret: CLIENT.secret,
+    server = await startQuietServer(
+      {
+        server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
+        portals: [
+          {
+            name: 'main',
+            providers: [
+              {
+                github: {
+                  name: 'corp-github',
+                  displayName: 'Corp GitHub',
+                  clientID: CLIENT.id,
+                  clientSecret: CLIENT.secret,
+                },
               },
-            },
-          ],
-        },
-      ],
-    });
-    server = await startStandalone({
-      config,
-      port: 0,
-      bind: '127.0.0.1',
-      log: createLogger({ level: 'error', json: true, write: () => {} }),
-      providerFetch: routeNetwork(fake.routes()).fetch,
-    });
+            ],
+          },
+        ],
+      },
+      routeNetwork(fake.routes()).fetch,
+    );
   });
   afterAll(async () => {
     await server?.close();
