@@ -194,7 +194,13 @@ export class ForwardAuth extends Construct {
     // 4. Least privilege. Table actions are granted on the table itself only: table.grant() would add every replica
     // and `<table>/index/*`, which none of the functions touch (they run in this region and never query the index).
     this.grantTable(this.verifyFunction, 'GetItem');
-    this.grantTable(this.loginFunction, 'GetItem', 'PutItem', 'DeleteItem');
+    this.grantTable(this.loginFunction, 'GetItem', 'PutItem', 'DeleteItem', 'BatchWriteItem');
+    // "Log out everywhere" (POST logout?everywhere=1) finds a user's sessions through the byUser index.
+    iam.Grant.addToPrincipal({
+      grantee: this.loginFunction,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.table.tableArn}/index/${TABLE.userIndex}`],
+    });
     this.grantTable(this.callbackFunction, 'PutItem', 'DeleteItem');
     for (const { secret } of this.createdSecrets) secret.grantRead(this.callbackFunction);
     this.importSecrets(loaded);

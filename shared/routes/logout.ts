@@ -1,7 +1,15 @@
 import { deleteCookie } from '../http/cookies.js';
 import { isWellFormedToken } from '../sessions/tokens.js';
 import type { SessionStore } from '../sessions/types.js';
-import { type CoreDeps, cookieScope, type PortalRequest, portalUri, redirect, sessionCookieName } from './context.js';
+import {
+  type CoreDeps,
+  cookieScope,
+  isTruthy,
+  type PortalRequest,
+  portalUri,
+  redirect,
+  sessionCookieName,
+} from './context.js';
 import { deleteAllStateCookies } from './state-cookie.js';
 
 export interface LogoutDeps extends CoreDeps {
@@ -11,13 +19,22 @@ export interface LogoutDeps extends CoreDeps {
 /**
  * `POST P/logout`: deletes the session record, so the old cookie value stops working at once everywhere (within the
  * verify-cache TTL on other containers, immediately on this one), clears the cookies and goes back to the portal.
+ * With `?everywhere=1` it deletes every session of the same user in this portal ("log out everywhere").
  */
 export async function logoutRoute(deps: LogoutDeps, pr: PortalRequest): Promise<Response> {
   const name = sessionCookieName(deps, pr.portal);
   const token = pr.cookies[name];
   const setCookies: string[] = [];
   if (token !== undefined) {
-    if (isWellFormedToken(token)) await deps.sessions.revoke(token);
+    if (isWellFormedToken(token)) {
+      const everywhere = isTruthy(pr.url.searchParams.get('everywhere'));
+      const session = everywhere ? await deps.sessions.get(token, deps.now()) : undefined;
+      if (session?.portal === pr.portal.name) {
+        const n = await deps.sessions.revokeAllForUser(pr.portal.name, session.profile.id);
+        pr.log.info('User logged out everywhere', { portal: pr.portal.name, user: session.profile.id, sessions: n });
+      }
+      await deps.sessions.revoke(token);
+    }
     setCookies.push(deleteCookie(name, cookieScope(deps, pr.host.cookieDomain)));
   }
   setCookies.push(...deleteAllStateCookies(deps, pr));

@@ -168,15 +168,19 @@ describe('IAM', () => {
     expect(dynamo?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ForwardAuthSessions/), 'Arn'] });
   });
 
-  it('lets login write login states and delete sessions, and nothing secret', () => {
-    const actions = actionsOf(roleStatements(template, 'ForwardAuthLoginRole'));
-    expect(actions.sort()).toEqual([
+  it("lets login write login states and delete sessions (one, or a user's via the byUser index), and nothing secret", () => {
+    const statements = roleStatements(template, 'ForwardAuthLoginRole');
+    expect(actionsOf(statements).sort()).toEqual([
+      'dynamodb:BatchWriteItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Query',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
+    const query = statements.find((s) => actionsOf([s]).includes('dynamodb:Query'));
+    expect(JSON.stringify(query?.Resource)).toContain(`/index/${TABLE.userIndex}`);
   });
 
   it('lets only the callback read the created secret and mint web-identity tokens for its audience', () => {

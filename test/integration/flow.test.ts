@@ -502,3 +502,28 @@ describe('browser-facing errors', () => {
     expect(text.body).toBe("Error: Query string parameter 'state' is invalid");
   });
 });
+
+describe('log out everywhere', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ config: (issuer) => basicConfig(issuer) });
+  });
+  afterAll(() => stack?.close());
+
+  it("revokes every session of the user in the portal with POST logout?everywhere=1, and no one else's", async () => {
+    const laptop = stack.browser();
+    const phone = stack.browser();
+    const colleague = stack.browser();
+    await laptop.login(APP, 'alice');
+    await phone.login(APP, 'alice');
+    await colleague.login(APP, 'bob');
+    expect((await phone.request(APP)).status).toBe(200);
+
+    const res = await laptop.request('https://auth.example.com/portals/main/logout?everywhere=1', { method: 'POST' });
+
+    expect(res.status).toBe(303);
+    expect((await laptop.request(APP)).status).toBe(303);
+    expect((await phone.request(APP)).status).toBe(303);
+    expect((await colleague.request(APP)).status).toBe(200);
+  });
+});
