@@ -12,6 +12,7 @@ import type { ProviderConfig } from '../shared/config/types.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';
 import { SecretResolver } from '../shared/secrets/resolver.js';
 import { fetchSecretString } from '../shared/secrets/secrets-manager.js';
+import { emfMetrics } from './metrics.js';
 import { coldStart, lambdaHandler } from './runtime.js';
 
 /** Minutes, explicitly (Powertools would cache for 5 s): a secret put with `put-secret-value` applies within this. */
@@ -21,7 +22,7 @@ const rt = coldStart('callback');
 const secrets = new SecretResolver({ secretsManager: (id) => fetchSecretString(id), cacheTtlMs: SECRET_CACHE_TTL_MS });
 const providers = buildProviderRegistry(rt.config, (p) => ({ secrets, assertion: assertionFor(p) }));
 // Browser-facing failures (a replayed or expired login) get the portal's HTML error page, as on the standalone server.
-const app = createApp(rt.deps, { errorPage: portalPages(rt.deps).errorPage });
+const app = createApp(rt.deps, { errorPage: portalPages(rt.deps).errorPage, metrics: emfMetrics('callback') });
 registerCallbackRoutes(app, { ...rt.deps, sessions: rt.store, states: rt.store, providers });
 
 export const handler = lambdaHandler(app);

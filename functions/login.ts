@@ -10,11 +10,12 @@ import type { Config } from '../shared/config/types.js';
 import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../shared/portal/favicon.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';
 import { SecretResolver } from '../shared/secrets/resolver.js';
+import { emfMetrics } from './metrics.js';
 import { cachedSessions, coldStart, lambdaHandler } from './runtime.js';
 
 const rt = coldStart('login');
 const pages = portalPages(rt.deps, favicon(rt.config));
-const app = createApp(rt.deps, { errorPage: pages.errorPage });
+const app = createApp(rt.deps, { errorPage: pages.errorPage, metrics: emfMetrics('login') });
 registerLoginRoutes(app, {
   ...rt.deps,
   sessions: cachedSessions(rt),

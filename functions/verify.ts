@@ -6,10 +6,11 @@ import { createApp } from '../shared/app/base.js';
 import { registerVerifyRoutes } from '../shared/app/verify-routes.js';
 import { ConditionCache } from '../shared/conditions/conditions.js';
 import { portalUri, redirect } from '../shared/routes/context.js';
+import { emfMetrics } from './metrics.js';
 import { cachedSessions, coldStart, lambdaHandler } from './runtime.js';
 
 const rt = coldStart('verify');
-const app = createApp(rt.deps);
+const app = createApp(rt.deps, { metrics: emfMetrics('verify') });
 registerVerifyRoutes(app, {
   ...rt.deps,
   sessions: cachedSessions(rt),

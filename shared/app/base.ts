@@ -23,7 +23,16 @@ const SAFE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
  * The Hono app shared by the standalone server and the three Lambda functions: request id, one access-log line per
  * request, and the single place where errors become HTTP responses.
  */
-export function createApp(deps: CoreDeps, options: { errorPage?: ErrorPage } = {}): App {
+/**
+ * Per-request metric fields (CloudWatch EMF on Lambda), merged into the access-log line; when that line is not written
+ * (log level, omitted health checks) they are written on a line of their own, so metrics never depend on logging.
+ */
+export type RequestMetrics = (m: { status: number; durationMs: number }) => {
+  fields: Record<string, unknown>;
+  writeAlone: (fields: Record<string, unknown>) => void;
+};
+
+export function createApp(deps: CoreDeps, options: { errorPage?: ErrorPage; metrics?: RequestMetrics } = {}): App {
   const app = new Hono<Env>();
   const idHeader = deps.config.server.trustedRequestIdHeader;
 
@@ -38,23 +47,27 @@ export function createApp(deps: CoreDeps, options: { errorPage?: ErrorPage } = {
     await next();
     c.res.headers.set('X-Request-Id', requestId);
 
-    const url = new URL(c.req.url);
-    if (url.pathname === '/healthz' && deps.config.logs.omitHealthChecks) return;
-    if (c.req.method === 'OPTIONS') return;
     const status = c.res.status;
+    const duration = Math.round((performance.now() - start) * 100) / 100;
+    const metrics = options.metrics?.({ status, durationMs: duration });
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    const url = new URL(c.req.url);
+    const omitted = (url.pathname === '/healthz' && deps.config.logs.omitHealthChecks) || c.req.method === 'OPTIONS';
+    if (omitted || !log.enabled(level)) {
+      if (metrics) metrics.writeAlone(metrics.fields);
+      return;
+    }
     const error = c.get('error');
     const fields = {
       status,
       method: c.req.method,
       path: maskQuery(url.pathname + url.search),
       client: c.req.header('x-forwarded-for')?.split(',')[0]?.trim(),
-      duration: Math.round((performance.now() - start) * 100) / 100,
+      duration,
       ...(error === undefined ? {} : { err: error, detail: error instanceof HttpError ? error.detail : undefined }),
+      ...metrics?.fields,
     };
-    const msg = error === undefined ? 'HTTP Request' : 'Failed request';
-    if (status >= 500) log.error(msg, fields);
-    else if (status >= 400) log.warn(msg, fields);
-    else log.info(msg, fields);
+    log[level](error === undefined ? 'HTTP Request' : 'Failed request', fields);
   });
 
   app.notFound((c) => c.text('404 page not found', 404));
