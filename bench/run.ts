@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
 import { startEmbeddedDynamoDB } from '../dev/embedded-dynamodb.js';
 import { DynamoStore } from '../shared/sessions/dynamodb.js';
 import { ensureTable } from '../shared/sessions/ensure-table.js';
+import { coldStartTable } from './cold-start.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -124,3 +125,4 @@ async function main() {
 }
 
 await main();
+console.log(coldStartTable());
