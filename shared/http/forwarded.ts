@@ -32,8 +32,7 @@ function firstValue(value: string | null): string | undefined {
  * `X-Forwarded-For` and `X-Forwarded-Port` optional but validated when present.
  * @throws HttpError 400 naming the bad header.
  */
-export function readForwarded(req: Request): ForwardedRequest {
-  const url = new URL(req.url);
+export function readForwarded(req: Request, url: URL = new URL(req.url)): ForwardedRequest {
   const host = firstValue(req.headers.get('x-forwarded-host')) ?? req.headers.get('host') ?? url.host;
   if (!host) throw badRequest('Missing header X-Forwarded-Host');
   if (host.length > 255 || !HOST_RE.test(host))

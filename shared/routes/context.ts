@@ -41,14 +41,15 @@ export function portalRequest(
   requestId: string,
   log: Logger,
 ): PortalRequest {
-  const fwd = readForwarded(req);
+  const url = new URL(req.url);
+  const fwd = readForwarded(req, url);
   const host = matchHost(deps.config, fwd.host);
   if (!host)
     throw badRequest(
       'Request host is not associated with this auth server',
       `host ${JSON.stringify(fwd.host)} matches no server.domains entry`,
     );
-  return { req, url: new URL(req.url), portal, shortRoute, fwd, host, cookies: readCookies(req), requestId, log };
+  return { req, url, portal, shortRoute, fwd, host, cookies: readCookies(req), requestId, log };
 }
 
 /** `{scheme}://{authHost}{basePath}[/portals/{portal}]` (upstream §2.3). */
