@@ -4,6 +4,7 @@ import { type DevIdp, type DevIdpOptions, startDevIdp } from '../../dev/idp.js';
 import { validateConfig } from '../../shared/config/load.js';
 import type { Config } from '../../shared/config/types.js';
 import { createLogger } from '../../shared/log.js';
+import { followRedirects, loginThroughIdp } from './login-flow.js';
 
 export const TEST_CLIENT = { clientId: 'tfa-test', clientSecret: 'test-client-secret-0123456789' };
 
@@ -182,38 +183,33 @@ export class Browser {
     return { url, status: res.status, headers: res.headers, body: await res.text() };
   }
 
-  /** Follows redirects (absolute Locations only: a relative one is a bug we want to see) up to `max` hops. */
-  async navigate(url: string, max = 20): Promise<Hop[]> {
-    const hops: Hop[] = [];
-    let next: string | undefined = url;
-    while (next && hops.length < max) {
-      const hop = await this.request(next);
-      hops.push(hop);
-      const loc = hop.headers.get('location');
-      next = hop.status >= 300 && hop.status < 400 && loc ? new URL(loc, next).href : undefined;
-    }
-    return hops;
+  /** Follows redirects up to `max` hops; a relative Location from our server fails the test. */
+  navigate(url: string, max = 20): Promise<Hop[]> {
+    return followRedirects(this.flow(), url, max);
   }
 
   /**
    * Opens `url` and completes the dev IdP's login form as `user`; returns every hop, ending at the app (or wherever
    * the flow stopped).
    */
-  async login(url: string, user = 'alice'): Promise<Hop[]> {
-    const hops = await this.navigate(url);
-    const last = hops.at(-1);
-    if (!last?.url.startsWith(this.opts.idp) || last.status !== 200) return hops;
-    const action = /action="([^"]+)"/.exec(last.body)?.[1];
-    if (!action) throw new Error('IdP login form not found');
-    const form = await this.request(new URL(action, last.url).href, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ prompt: 'login', login: user, password: 'any' }).toString(),
-    });
-    hops.push(form);
-    const loc = form.headers.get('location');
-    if (loc) hops.push(...(await this.navigate(new URL(loc, form.url).href)));
-    return hops;
+  login(url: string, user = 'alice'): Promise<Hop[]> {
+    return loginThroughIdp(this.flow(), url, user);
+  }
+
+  private flow() {
+    return {
+      request: (url: string, init?: { form: string }) =>
+        this.request(
+          url,
+          init && {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+            body: init.form,
+          },
+        ),
+      location: (hop: Hop) => hop.headers.get('location') ?? undefined,
+      isIdp: (url: string) => url.startsWith(this.opts.idp),
+    };
   }
 
   async cookie(url: string, name: string) {

@@ -11,6 +11,7 @@ import type { FunctionName } from '../../../functions/config-asset.js';
 import type { HttpEvent, HttpResult } from '../../../functions/runtime.js';
 import { apiRoutes, DEFAULT_ROUTE_FUNCTION } from '../../../infra/routes.js';
 import type { Config } from '../../../shared/config/types.js';
+import { followRedirects, loginThroughIdp } from '../../helpers/login-flow.js';
 import { API_HOST, apiGatewayEvent, functionUrlEvent } from './events.js';
 
 export type LambdaHandler = (event: HttpEvent) => Promise<HttpResult>;
@@ -141,39 +142,26 @@ export class LambdaBrowser {
     return this.invoke(url, route.fn, event);
   }
 
-  /** Follows redirects (absolute Locations only: a relative one is a bug) up to `max` hops. */
-  async navigate(url: string, max = 20): Promise<Hop[]> {
-    const hops: Hop[] = [];
-    let next: string | undefined = url;
-    while (next && hops.length < max) {
-      const hop = await this.request(next);
-      hops.push(hop);
-      const loc = hop.headers.location;
-      if (hop.status >= 300 && hop.status < 400 && loc) {
-        if (!/^https?:\/\//.test(loc) && !hop.url.startsWith(this.opts.idp))
-          throw new Error(`relative Location from ${hop.url}: ${loc}`);
-        next = new URL(loc, next).href;
-      } else next = undefined;
-    }
-    return hops;
+  /** Follows redirects up to `max` hops; a relative Location from our functions fails the test. */
+  navigate(url: string, max = 20): Promise<Hop[]> {
+    return followRedirects(this.flow(), url, max);
   }
 
   /** Opens `url` and completes the dev IdP's login form as `user`; returns every hop. */
-  async login(url: string, user = 'alice'): Promise<Hop[]> {
-    const hops = await this.navigate(url);
-    const last = hops.at(-1);
-    if (!last?.url.startsWith(this.opts.idp) || last.status !== 200) return hops;
-    const action = /action="([^"]+)"/.exec(last.body)?.[1];
-    if (!action) throw new Error('IdP login form not found');
-    const form = await this.request(new URL(action, last.url).href, {
-      method: 'POST',
-      contentType: 'application/x-www-form-urlencoded',
-      body: new URLSearchParams({ prompt: 'login', login: user, password: 'any' }).toString(),
-    });
-    hops.push(form);
-    const loc = form.headers.location;
-    if (loc) hops.push(...(await this.navigate(new URL(loc, form.url).href)));
-    return hops;
+  login(url: string, user = 'alice'): Promise<Hop[]> {
+    return loginThroughIdp(this.flow(), url, user);
+  }
+
+  private flow() {
+    return {
+      request: (url: string, init?: { form: string }) =>
+        this.request(
+          url,
+          init && { method: 'POST', contentType: 'application/x-www-form-urlencoded', body: init.form },
+        ),
+      location: (hop: Hop) => hop.headers.location,
+      isIdp: (url: string) => url.startsWith(this.opts.idp),
+    };
   }
 
   private async invoke(url: string, fn: FunctionName, event: HttpEvent): Promise<Hop> {
