@@ -170,8 +170,14 @@ export function renderAuthenticatedPage(o: {
 <p class="message">You're authenticated with provider <b><code>${o.providerDisplayName}</code></b> as <b><code>${o.user}</code></b>.</p>
 <form class="logout" method="post" action="${safeUrl(o.logoutAction)}">
 <button class="button" type="submit"><span class="button-inner">Log out</span></button>
+<button class="link-button" type="submit" formaction="${safeUrl(everywhere(o.logoutAction))}">Log out on all devices</button>
 </form>`,
   });
+}
+
+/** The same logout URL with `everywhere=1`: every session of the user in the portal is revoked. */
+function everywhere(logoutAction: string): string {
+  return `${logoutAction}${logoutAction.includes('?') ? '&' : '?'}everywhere=1`;
 }
 
 const REASONS: Readonly<Record<number, string>> = {

@@ -53,7 +53,10 @@ text-align:start;overflow-wrap:anywhere;transition:background-color 75ms ease-in
 .provider-icon svg{width:100%;height:100%}
 .message{width:100%;max-width:28rem;margin:0;padding:1rem;border-radius:.5rem;background:var(--inner);font-weight:500;overflow-wrap:anywhere}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:.875em}
-.logout{margin:.5rem 0 0}
+.logout{display:flex;flex-direction:column;align-items:center;margin:.5rem 0 0}
+.link-button{margin:.75rem 0 0;padding:.25rem .5rem;background:none;border:0;color:inherit;font:inherit;font-size:.875rem;text-decoration:underline;cursor:pointer;opacity:.8}
+.link-button:hover{opacity:1}
+.link-button:focus-visible{outline:2px solid currentColor;outline-offset:2px}
 .button{background:linear-gradient(to bottom right,#fecaca,#fca5a5,#fef08a);font-size:.75rem;line-height:1rem}
 .button-inner{padding:.25rem .5rem}
 .button:hover,.button:focus-visible{color:#111827}

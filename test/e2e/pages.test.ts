@@ -100,7 +100,7 @@ describe('portal pages in headless Chromium', () => {
     await page.goto(`${portal}/authenticated`);
     const authenticated = await page.locator('main').textContent();
     await screenshot(page, 'pages-authenticated');
-    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await page.getByText("You've been logged out").waitFor();
     const afterLogout = {
       url: page.url(),

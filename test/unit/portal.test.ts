@@ -102,6 +102,7 @@ describe('escaping', () => {
   };
   const allowedAttributes = new Set([
     'lang',
+    'formaction',
     'charset',
     'name',
     'content',
@@ -159,6 +160,7 @@ describe('escaping', () => {
     expect(signin({ providers: [button({ href: 'javascript:alert(1)' })] })).toContain('href="#"');
     expect(signin({ providers: [button({ href: ' JAVASCRIPT:alert(1)' })] })).not.toMatch(/javascript:/i);
     expect(authenticated({ logoutAction: 'javascript:alert(1)' })).toContain('action="#"');
+    expect(authenticated({ logoutAction: 'javascript:alert(1)' })).toContain('formaction="#"');
     expect(authenticated({ logoutAction: '/auth/portals/main/logout' })).toContain(
       'action="/auth/portals/main/logout"',
     );
@@ -250,7 +252,7 @@ describe('authenticated page', () => {
       "You're authenticated with provider <b><code>Pocket ID</code></b> as <b><code>bob@x</code></b>.",
     );
     expect(out).toMatch(
-      /<form class="logout" method="post" action="https:\/\/auth\.example\.com\/portals\/main\/logout">\s*<button class="button" type="submit"><span class="button-inner">Log out<\/span><\/button>\s*<\/form>/,
+      /<form class="logout" method="post" action="https:\/\/auth\.example\.com\/portals\/main\/logout">\s*<button class="button" type="submit"><span class="button-inner">Log out<\/span><\/button>\s*<button class="link-button" type="submit" formaction="https:\/\/auth\.example\.com\/portals\/main\/logout\?everywhere=1">Log out on all devices<\/button>\s*<\/form>/,
     );
     expect(out).not.toContain('<script');
   });

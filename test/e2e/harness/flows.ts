@@ -33,7 +33,7 @@ export async function signInThroughProxy(page: Page, app: ProxiedApp, path: stri
 /** Logs out with the Log out button of the portal's "authenticated" page and waits for the logged-out banner. */
 export async function signOutThroughProxy(page: Page, app: ProxiedApp): Promise<void> {
   await page.goto(`${app.portalUri}/authenticated`);
-  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await page.getByText("You've been logged out").waitFor();
 }
 
