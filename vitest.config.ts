@@ -15,6 +15,12 @@ export default defineConfig({
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
     },
-    coverage: { provider: 'v8', include: ['shared/**'] },
+    // The floor on the core (`npm test -- --coverage`, which .ci/run uses); measured at 95.9% statements and 91.6%
+    // branches when it was set.
+    coverage: {
+      provider: 'v8',
+      include: ['shared/**'],
+      thresholds: { statements: 90, branches: 85, functions: 90, lines: 90 },
+    },
   },
 });
