@@ -201,7 +201,8 @@ export class ForwardAuth extends Construct {
       actions: ['dynamodb:Query'],
       resourceArns: [`${this.table.tableArn}/index/${TABLE.userIndex}`],
     });
-    this.grantTable(this.callbackFunction, 'PutItem', 'DeleteItem');
+    // GetItem only tells a used login state from another browser's, after a conditional delete failed.
+    this.grantTable(this.callbackFunction, 'GetItem', 'PutItem', 'DeleteItem');
     for (const { secret } of this.createdSecrets) secret.grantRead(this.callbackFunction);
     this.importSecrets(loaded);
     this.webIdentityAudiences = this.grantWebIdentity(loaded);

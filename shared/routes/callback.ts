@@ -1,7 +1,7 @@
 import { deleteCookie, setCookie } from '../http/cookies.js';
 import { badRequest, HttpError, unauthorized } from '../http/errors.js';
 import { matchHost } from '../http/hosts.js';
-import { safeEqual, sha256 } from '../sessions/tokens.js';
+import { sha256 } from '../sessions/tokens.js';
 import type { SessionStore } from '../sessions/types.js';
 import { cookieScope, findProvider, type PortalRequest, redirect, sessionCookieName } from './context.js';
 import type { LoginDeps } from './providers.js';
@@ -41,13 +41,15 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
   if (!providerConfig || !provider) throw new HttpError(409, 'Auth provider not found');
 
   // 2. Single use, same browser, same portal and provider.
-  const login = await deps.states.consumeState(stateId, deps.now());
-  if (!login) throw unauthorized('Login state not found or already used', 'state record missing, expired or replayed');
+  const consumed = await deps.states.consumeState(stateId, deps.now(), sha256(cookie.secret));
+  if (!consumed.ok && consumed.reason === 'missing')
+    throw unauthorized('Login state not found or already used', 'state record missing, expired or replayed');
+  const login = consumed.ok ? consumed.state : undefined;
   if (
+    !login ||
     login.portal !== pr.portal.name ||
     login.provider !== providerConfig.name ||
-    login.cookieId !== cookieId ||
-    !safeEqual(login.bindingHash, sha256(cookie.secret))
+    login.cookieId !== cookieId
   )
     throw unauthorized(
       'Parameters in state cookie do not match state token',

@@ -10,7 +10,7 @@ import {
 import { DependencyError } from '../http/errors.js';
 import { TABLE } from './table.js';
 import { newToken, sha256 } from './tokens.js';
-import type { LoginState, Session, SessionStore, StateStore } from './types.js';
+import type { ConsumeResult, LoginState, Session, SessionStore, StateStore } from './types.js';
 
 const sessionKey = (token: string) => `s#${sha256(token)}`;
 const stateKey = (id: string) => `l#${id}`;
@@ -121,6 +121,8 @@ export class DynamoStore implements SessionStore, StateStore {
           Item: {
             [TABLE.partitionKey]: stateKey(id),
             state: JSON.stringify(state),
+            // A top-level copy, so the consuming delete can be conditional on it.
+            bind: state.bindingHash,
             expiresAt: state.expiresAt,
             [TABLE.ttlAttribute]: ttlSeconds(state.expiresAt),
           },
@@ -132,25 +134,35 @@ export class DynamoStore implements SessionStore, StateStore {
     );
   }
 
-  async consumeState(id: string, now: number): Promise<LoginState | undefined> {
+  async consumeState(id: string, now: number, bindingHash: string): Promise<ConsumeResult> {
+    const Key = { [TABLE.partitionKey]: stateKey(id) };
     try {
       const out = await this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: { [TABLE.partitionKey]: stateKey(id) },
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+          Key,
+          // Bound to the browser: another browser's attempt (e.g. with a leaked callback URL) cannot burn the login.
+          ConditionExpression: 'attribute_exists(#pk) AND #bind = :bind',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#bind': 'bind' },
+          ExpressionAttributeValues: { ':bind': bindingHash },
           ReturnValues: 'ALL_OLD',
         }),
       );
       const item = out.Attributes;
-      if (!item || typeof item.expiresAt !== 'number' || item.expiresAt <= now) return undefined;
-      return JSON.parse(String(item.state)) as LoginState;
+      if (!item || typeof item.expiresAt !== 'number' || item.expiresAt <= now) return { ok: false, reason: 'missing' };
+      return { ok: true, state: JSON.parse(String(item.state)) as LoginState };
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException')
-        return undefined;
-      throw new DependencyError('DynamoDB DeleteItem', err);
+      if (
+        !(err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException')
+      )
+        throw new DependencyError('DynamoDB DeleteItem', err);
     }
+    // Only on failure: tell "gone" from "someone else's", for the error message.
+    const existing = await this.call('GetItem', () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true })),
+    );
+    const alive = typeof existing.Item?.expiresAt === 'number' && existing.Item.expiresAt > now;
+    return { ok: false, reason: alive ? 'not-bound' : 'missing' };
   }
 
   private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {

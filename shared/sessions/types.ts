@@ -46,9 +46,17 @@ export interface SessionStore extends SessionReader {
   revokeAllForUser(portal: string, userId: string): Promise<number>;
 }
 
+export type ConsumeResult =
+  | { ok: true; state: LoginState }
+  /** `missing`: unknown, expired or already used; `not-bound`: it exists but belongs to another browser. */
+  | { ok: false; reason: 'missing' | 'not-bound' };
+
 export interface StateStore {
   /** Stores a login state under its id (the random part of the OAuth `state`). */
   putState(id: string, state: LoginState): Promise<void>;
-  /** Atomically reads and deletes a login state: a second call for the same id returns undefined. */
-  consumeState(id: string, now: number): Promise<LoginState | undefined>;
+  /**
+   * Atomically reads and deletes a login state, but only for the browser it is bound to (`bindingHash`): a second call
+   * for the same id finds nothing, and a call with another browser's binding leaves the state for its owner.
+   */
+  consumeState(id: string, now: number, bindingHash: string): Promise<ConsumeResult>;
 }

@@ -187,6 +187,7 @@ describe('IAM', () => {
     const statements = roleStatements(template, 'ForwardAuthCallbackRole');
     expect(actionsOf(statements).sort()).toEqual([
       'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
       'dynamodb:PutItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',

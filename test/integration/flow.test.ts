@@ -109,6 +109,10 @@ describe('forward-auth round trip, dedicated sub-domain mode', () => {
     expect(cookieNamed(stolen, 'tf_sess_main=')).toBeUndefined();
     expect(noCookie.status).toBe(401);
     expect(noCookie.body).toBe('Error: State cookie not found');
+    // The attempts did not burn the login: the browser it belongs to still completes it.
+    const own = await a.request(callbackUrl);
+    expect(own.status).toBe(307);
+    expect(own.headers.get('location')).toBe(APP);
   });
 
   it('logs out with POST, revoking the old cookie value at once', async () => {

@@ -135,23 +135,30 @@ describe.each(implementations)('session store contract: %s', (_name, make) => {
   it('consumes a login state exactly once', async () => {
     await impl.states.putState('s1', loginState());
 
-    expect(await impl.states.consumeState('s1', T0)).toEqual(loginState());
-    expect(await impl.states.consumeState('s1', T0)).toBeUndefined();
+    expect(await impl.states.consumeState('s1', T0, 'h')).toEqual({ ok: true, state: loginState() });
+    expect(await impl.states.consumeState('s1', T0, 'h')).toEqual({ ok: false, reason: 'missing' });
   });
 
   it('lets only one of many concurrent consumers win', async () => {
     await impl.states.putState('s2', loginState());
 
-    const results = await Promise.all(Array.from({ length: 10 }, () => impl.states.consumeState('s2', T0)));
+    const results = await Promise.all(Array.from({ length: 10 }, () => impl.states.consumeState('s2', T0, 'h')));
 
-    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
   });
 
   it('rejects an expired login state and an unknown id', async () => {
     await impl.states.putState('s3', loginState(T0 + 10));
 
-    expect(await impl.states.consumeState('s3', T0 + 10)).toBeUndefined();
-    expect(await impl.states.consumeState('never-stored', T0)).toBeUndefined();
+    expect(await impl.states.consumeState('s3', T0 + 10, 'h')).toEqual({ ok: false, reason: 'missing' });
+    expect(await impl.states.consumeState('never-stored', T0, 'h')).toEqual({ ok: false, reason: 'missing' });
+  });
+
+  it("rejects another browser's binding without consuming the state, which its own browser can still use", async () => {
+    await impl.states.putState('s5', loginState());
+
+    expect(await impl.states.consumeState('s5', T0, 'someone-else')).toEqual({ ok: false, reason: 'not-bound' });
+    expect(await impl.states.consumeState('s5', T0, 'h')).toEqual({ ok: true, state: loginState() });
   });
 
   it('rejects overwriting an existing login state', async () => {
