@@ -1,6 +1,5 @@
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEMO_CLIENT, demoConfig, startDemoApp, startDemoIdp } from '../dev/demo.js';
 import { ConfigError } from '../shared/config/errors.js';
 import { findConfigFile, loadConfigFile } from '../shared/config/load.js';
 import type { Notice } from '../shared/config/normalize.js';
@@ -50,7 +49,8 @@ async function main(): Promise<void> {
 
   let config: Config;
   let notices: Notice[] = [];
-  let demo: { idpIssuer: string; appUrl: string } | undefined;
+  // The demo (and its oidc-provider dependency) is loaded only when it runs.
+  let demo: { idpIssuer: string; appUrl: string; module: typeof import('../dev/demo.js') } | undefined;
   if (file) {
     const loaded = loadConfigFile(file, { env });
     config = loaded.config;
@@ -58,10 +58,11 @@ async function main(): Promise<void> {
     log.info('Loaded configuration', { file });
     notices = loaded.notices;
   } else {
+    const module = await import('../dev/demo.js');
     // Not 4190: it is on fetch's "bad ports" list (ManageSieve), so Node's fetch refuses it and the code exchange fails.
-    const idp = await startDemoIdp(4183);
-    config = demoConfig(idp.issuer, port ?? 4181);
-    demo = { idpIssuer: idp.issuer, appUrl: 'http://localhost:4182/' };
+    const idp = await module.startDemoIdp(4183);
+    config = module.demoConfig(idp.issuer, port ?? 4181);
+    demo = { idpIssuer: idp.issuer, appUrl: 'http://localhost:4182/', module };
   }
   if (values['data-dir']) config.sessions.embeddedPath = values['data-dir'];
   if (values['dynamodb-endpoint']) config.sessions.dynamoDBEndpoint = values['dynamodb-endpoint'];
@@ -83,8 +84,8 @@ async function main(): Promise<void> {
       (config.sessions.embeddedPath ? `embedded, on disk at ${config.sessions.embeddedPath}` : 'embedded, in memory'),
   });
   if (demo) {
-    await startDemoApp(4182, `http://127.0.0.1:${server.port}/portals/demo`);
-    printDemo(server.port, demo.idpIssuer, demo.appUrl);
+    await demo.module.startDemoApp(4182, `http://127.0.0.1:${server.port}/portals/demo`);
+    printDemo(server.port, demo.idpIssuer, demo.appUrl, demo.module.DEMO_CLIENT.clientId);
   }
 
   const stop = async () => {
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-function printDemo(port: number, idp: string, appUrl: string): void {
+function printDemo(port: number, idp: string, appUrl: string, clientId: string): void {
   console.log(`
 ================================ DEMO MODE ================================
 No config file was found, so this is a demo with a built-in DEVELOPMENT
@@ -108,7 +109,7 @@ DO NOT USE IT IN PRODUCTION: write a tfa-config.yaml (see README.md).
 
   Auth server (forward-auth):   http://localhost:${port}/portals/demo
   Your profile after login:     http://localhost:${port}/portals/demo/profile
-  Demo identity provider:       ${idp}  (client id ${DEMO_CLIENT.clientId})
+  Demo identity provider:       ${idp}  (client id ${clientId})
 
 Caddy snippet (Caddyfile) protecting an app on :8080 with this server:
   http://localhost:8080 {
