@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { AZURE_TOKEN_EXCHANGE_RESOURCE } from './azure-managed-identity.js';
 import { cachedTokenSource, parseSeconds, reuseUntilBeforeExpiry } from './cache.js';
 import { AssertionError } from './errors.js';
 import { requestTokenJson, requireAccessToken } from './http.js';
 import { parseEndpointUrl } from './option.js';
 import type { AssertionSource } from './source.js';
+import { readTokenFile } from './token-file.js';
 
 /** Entra ID's public-cloud authority, used when `AZURE_AUTHORITY_HOST` is not set. */
 export const DEFAULT_AZURE_AUTHORITY_HOST = 'https://login.microsoftonline.com/';
@@ -59,24 +59,10 @@ export function createAzureWorkloadIdentitySource(ctx: AzureWorkloadIdentityCont
   const readFederatedToken = async (): Promise<string> => {
     const now = ctx.now();
     if (fileToken && now - fileToken.readAt < FILE_REREAD_MS) return fileToken.value;
-    let content: string;
-    try {
-      content = await readFile(tokenFile, 'utf8');
-    } catch (err) {
-      const reason = err instanceof Error && 'code' in err ? ` (${String(err.code)})` : '';
-      throw new AssertionError(
-        'ERR_ASSERTION_FILE',
-        `AzureWorkloadIdentity: failed to read federated token file '${tokenFile}'${reason}`,
-        { cause: err },
-      );
-    }
-    const value = content.trim();
-    if (value === '') {
-      throw new AssertionError(
-        'ERR_ASSERTION_FILE',
-        `AzureWorkloadIdentity: federated token file '${tokenFile}' is empty`,
-      );
-    }
+    const value = await readTokenFile(tokenFile, {
+      unreadable: `AzureWorkloadIdentity: failed to read federated token file '${tokenFile}'`,
+      empty: `AzureWorkloadIdentity: federated token file '${tokenFile}' is empty`,
+    });
     fileToken = { value, readAt: now };
     return value;
   };
