@@ -10,12 +10,10 @@ import { registerCallbackRoutes } from '../shared/app/callback-routes.js';
 import { registerLoginRoutes } from '../shared/app/login-routes.js';
 import { portalPages } from '../shared/app/pages.js';
 import { registerVerifyRoutes } from '../shared/app/verify-routes.js';
-import { assertionAudience } from '../shared/assertions/audience.js';
-import { parseClientAssertion } from '../shared/assertions/option.js';
-import { createAssertionSource } from '../shared/assertions/source.js';
+import { providerAssertion } from '../shared/assertions/source.js';
 import { ConditionCache } from '../shared/conditions/conditions.js';
 import type { Notice } from '../shared/config/normalize.js';
-import type { Config, ProviderConfig } from '../shared/config/types.js';
+import type { Config } from '../shared/config/types.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../shared/portal/favicon.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';
@@ -91,7 +89,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   });
   const providers = buildProviderRegistry(config, (p) => ({
     secrets,
-    assertion: assertionFor(p, env),
+    assertion: providerAssertion(p, env),
     fetch: opts.providerFetch,
   }));
 
@@ -149,14 +147,6 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
       await embedded?.close();
     },
   };
-}
-
-function assertionFor(p: ProviderConfig, env: Record<string, string | undefined>) {
-  if (!p.clientAssertion) return undefined;
-  const parsed = parseClientAssertion(p.clientAssertion);
-  if ('error' in parsed) throw new Error(parsed.error);
-  const source = createAssertionSource(parsed.spec, { audience: assertionAudience(p), env });
-  return () => source.get();
 }
 
 /** Secrets Manager is loaded only if a provider actually uses `clientSecretArn`. */

@@ -5,10 +5,7 @@
 import { createApp } from '../shared/app/base.js';
 import { registerCallbackRoutes } from '../shared/app/callback-routes.js';
 import { portalPages } from '../shared/app/pages.js';
-import { assertionAudience } from '../shared/assertions/audience.js';
-import { parseClientAssertion } from '../shared/assertions/option.js';
-import { createAssertionSource } from '../shared/assertions/source.js';
-import type { ProviderConfig } from '../shared/config/types.js';
+import { providerAssertion } from '../shared/assertions/source.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';
 import { SecretResolver } from '../shared/secrets/resolver.js';
 import { fetchSecretString } from '../shared/secrets/secrets-manager.js';
@@ -20,18 +17,9 @@ const SECRET_CACHE_TTL_MS = 5 * 60_000;
 
 const rt = coldStart('callback');
 const secrets = new SecretResolver({ secretsManager: (id) => fetchSecretString(id), cacheTtlMs: SECRET_CACHE_TTL_MS });
-const providers = buildProviderRegistry(rt.config, (p) => ({ secrets, assertion: assertionFor(p) }));
+const providers = buildProviderRegistry(rt.config, (p) => ({ secrets, assertion: providerAssertion(p, rt.env) }));
 // Browser-facing failures (a replayed or expired login) get the portal's HTML error page, as on the standalone server.
 const app = createApp(rt.deps, { errorPage: portalPages(rt.deps).errorPage, metrics: emfMetrics('callback') });
 registerCallbackRoutes(app, { ...rt.deps, sessions: rt.store, states: rt.store, providers });
 
 export const handler = lambdaHandler(app);
-
-/** One assertion source per provider, created at cold start so its token cache lives as long as the container. */
-function assertionFor(p: ProviderConfig): (() => Promise<string>) | undefined {
-  if (!p.clientAssertion) return undefined;
-  const parsed = parseClientAssertion(p.clientAssertion);
-  if ('error' in parsed) throw new Error(`provider '${p.name}': ${parsed.error}`);
-  const source = createAssertionSource(parsed.spec, { audience: assertionAudience(p), env: rt.env });
-  return () => source.get();
-}

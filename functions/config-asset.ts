@@ -19,7 +19,7 @@ export const ENV = {
 export const CONFIG_ASSET_FILE = 'config.json';
 
 /** Bumped when the shape of `Config` changes incompatibly, so an old asset fails loudly instead of half-working. */
-const FORMAT = 'tfa-serverless/config@1';
+const FORMAT = 'tfa-serverless/config@2';
 
 /**
  * Serialises the validated, normalised config (written at `cdk synth`). It carries references to secrets (Secrets

@@ -4,7 +4,6 @@
  * its key path). Also decides, per provider, where its client credential comes from.
  */
 import { assertionAudience } from '../shared/assertions/audience.js';
-import { parseClientAssertion } from '../shared/assertions/option.js';
 import { ConfigError, type ConfigIssue } from '../shared/config/errors.js';
 import { loadConfigFile } from '../shared/config/load.js';
 import type { Notice } from '../shared/config/normalize.js';
@@ -108,11 +107,8 @@ function planCredential(
   target: DeployTarget,
   issues: ConfigIssue[],
 ): CredentialPlan | undefined {
-  if (p.clientAssertion !== undefined) {
-    const parsed = parseClientAssertion(p.clientAssertion);
-    // The shared loader already rejected unparseable values.
-    if ('error' in parsed) return undefined;
-    const spec = parsed.spec;
+  const spec = p.assertion;
+  if (spec !== undefined) {
     if (spec.kind === 'awsWebIdentity')
       return {
         kind: 'assertion',

@@ -1,8 +1,8 @@
 import { GetWebIdentityTokenCommand, type GetWebIdentityTokenCommandOutput, STSClient } from '@aws-sdk/client-sts';
+import type { AwsSigningAlgorithm } from '../config/client-assertion.js';
 import { cachedTokenSource } from './cache.js';
 import { AssertionError } from './errors.js';
 import { TOKEN_REQUEST_TIMEOUT_MS } from './http.js';
-import type { AwsSigningAlgorithm } from './option.js';
 import type { AssertionSource } from './source.js';
 
 /** Lifetime requested for each token: the STS default, and short because the token is a bearer credential. */

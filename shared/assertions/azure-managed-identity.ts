@@ -1,7 +1,7 @@
+import { parseEndpointUrl } from '../config/client-assertion.js';
 import { cachedTokenSource, parseSeconds, reuseUntilBeforeExpiry } from './cache.js';
 import { AssertionError } from './errors.js';
 import { requestTokenJson, requireAccessToken } from './http.js';
-import { parseEndpointUrl } from './option.js';
 import type { AssertionSource } from './source.js';
 
 /** The resource Entra ID issues federation tokens for; constant for every provider kind, as upstream. */

@@ -1,8 +1,8 @@
+import { parseEndpointUrl } from '../config/client-assertion.js';
 import { AZURE_TOKEN_EXCHANGE_RESOURCE } from './azure-managed-identity.js';
 import { cachedTokenSource, parseSeconds, reuseUntilBeforeExpiry } from './cache.js';
 import { AssertionError } from './errors.js';
 import { requestTokenJson, requireAccessToken } from './http.js';
-import { parseEndpointUrl } from './option.js';
 import type { AssertionSource } from './source.js';
 import { readTokenFile } from './token-file.js';
 

@@ -1,9 +1,11 @@
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { AssertionSpec } from '../config/client-assertion.js';
+import type { ProviderConfig } from '../config/types.js';
+import { assertionAudience } from './audience.js';
 import { createAwsWebIdentitySource } from './aws-web-identity.js';
 import { createAzureManagedIdentitySource } from './azure-managed-identity.js';
 import { createAzureWorkloadIdentitySource } from './azure-workload-identity.js';
 import { createKubernetesSource } from './kubernetes.js';
-import type { AssertionSpec } from './option.js';
 import { createTsiamSource } from './tsiam.js';
 
 export { AssertionError, type AssertionErrorCode } from './errors.js';
@@ -66,4 +68,17 @@ export function createAssertionSource(spec: AssertionSpec, ctx: AssertionContext
         stsClient: ctx.stsClient,
       });
   }
+}
+
+/**
+ * The `client_assertion` producer of a configured provider (its parsed `clientAssertion`), or undefined when it uses
+ * a client secret. Created once per provider at start-up, so the source's token cache lives as long as the process.
+ */
+export function providerAssertion(
+  p: ProviderConfig,
+  env: Record<string, string | undefined>,
+): (() => Promise<string>) | undefined {
+  if (!p.assertion) return undefined;
+  const source = createAssertionSource(p.assertion, { audience: assertionAudience(p), env });
+  return () => source.get();
 }

@@ -1,7 +1,7 @@
+import { parseEndpointUrl } from '../config/client-assertion.js';
 import { cachedTokenSource, parseSeconds } from './cache.js';
 import { AssertionError } from './errors.js';
 import { requestTokenJson, requireAccessToken } from './http.js';
-import { parseEndpointUrl } from './option.js';
 import type { AssertionSource } from './source.js';
 
 /** tsiam tokens are reused until this long before they expire (upstream: 1 minute). */

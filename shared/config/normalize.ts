@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseClientAssertion } from '../assertions/option.js';
-import { validateCaPem } from '../providers/tls.js';
+import { validateCaPem } from './ca-pem.js';
+import { type AssertionSpec, parseClientAssertion } from './client-assertion.js';
 import { parseDuration } from './duration.js';
 import { type ConfigIssue, showValue } from './errors.js';
 import { canonicalHeaderName, HEADER_NAME_RE, isHostname, isLoopbackHost, NAME_RE } from './names.js';
@@ -543,11 +543,15 @@ function normalizeOIDCFamily(
   if (!raw.clientID) n.error(`${path}.clientID`, 'is required');
 
   let clientAssertion: string | undefined;
+  let assertion: AssertionSpec | undefined;
   // An empty value means "not set", as upstream.
   if (raw.clientAssertion !== undefined && raw.clientAssertion.trim() !== '') {
     const parsed = parseClientAssertion(raw.clientAssertion);
     if ('error' in parsed) n.error(`${path}.clientAssertion`, parsed.error);
-    else clientAssertion = raw.clientAssertion;
+    else {
+      clientAssertion = raw.clientAssertion;
+      assertion = parsed.spec;
+    }
   }
   const clientSecret = secretRef(n, path, raw, clientAssertion !== undefined, type !== 'google');
 
@@ -578,6 +582,7 @@ function normalizeOIDCFamily(
     clientID: raw.clientID ?? '',
     clientSecret,
     clientAssertion,
+    ...(assertion ? { assertion } : {}),
     scopes,
     // PKCE is on by default here (DESIGN §3.3); upstream defaults to off.
     enablePKCE: raw.enablePKCE ?? true,

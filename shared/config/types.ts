@@ -1,3 +1,5 @@
+import type { AssertionSpec } from './client-assertion.js';
+
 /**
  * The validated, normalised configuration. Produced once by `loadConfig` (YAML → schema → normalisation) and, on
  * AWS, serialised at synth time into the JSON asset the functions read. Durations are milliseconds.
@@ -139,6 +141,8 @@ export interface OIDCFamilyConfig extends ProviderBase {
   clientSecret?: SecretRef;
   /** Raw `clientAssertion` option value, when configured (Pocket ID, generic OIDC and Entra ID only). */
   clientAssertion?: string;
+  /** `clientAssertion` parsed once at load time: where the `client_assertion` JWT comes from. */
+  assertion?: AssertionSpec;
   scopes: string[];
   /** Configurable for Pocket ID and generic OIDC; always true for Google, Entra ID and GitHub. */
   enablePKCE: boolean;

@@ -6,17 +6,17 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkAzureWorkloadIdentityEnv } from '../../shared/assertions/azure-workload-identity.js';
 import {
-  type AssertionSpec,
-  DEFAULT_KUBERNETES_TOKEN_PATH,
-  parseClientAssertion,
-} from '../../shared/assertions/option.js';
-import {
   type AssertionContext,
   AssertionError,
   type AssertionErrorCode,
   type AssertionSource,
   createAssertionSource,
 } from '../../shared/assertions/source.js';
+import {
+  type AssertionSpec,
+  DEFAULT_KUBERNETES_TOKEN_PATH,
+  parseClientAssertion,
+} from '../../shared/config/client-assertion.js';
 import { FakeEntra } from '../helpers/fakes/entra.js';
 import { jsonReply } from '../helpers/fakes/http-fake.js';
 import { FakeImds } from '../helpers/fakes/imds.js';

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProviderFetch, providerConnectOptions, validateCaPem } from '../../shared/providers/tls.js';
+import { validateCaPem } from '../../shared/config/ca-pem.js';
+import { createProviderFetch, providerConnectOptions } from '../../shared/providers/tls.js';
 import { createTestPki, type TestPki } from '../helpers/fakes/test-ca.js';
 
 /** An HTTPS echo server on loopback using a certificate from `pki`. */
