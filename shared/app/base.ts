@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import type { PortalConfig } from '../config/types.js';
-import { errorResponse, HttpError, notFound, publicError } from '../http/errors.js';
+import { errorDetail, errorResponse, notFound, publicError } from '../http/errors.js';
 import { type Logger, maskQuery } from '../log.js';
 import { type CoreDeps, type PortalRequest, portalRequest } from '../routes/context.js';
 
@@ -64,7 +64,7 @@ export function createApp(deps: CoreDeps, options: { errorPage?: ErrorPage; metr
       path: maskQuery(url.pathname + url.search),
       client: c.req.header('x-forwarded-for')?.split(',')[0]?.trim(),
       duration,
-      ...(error === undefined ? {} : { err: error, detail: error instanceof HttpError ? error.detail : undefined }),
+      ...(error === undefined ? {} : { err: error, detail: errorDetail(error) }),
       ...metrics?.fields,
     };
     log[level](error === undefined ? 'HTTP Request' : 'Failed request', fields);

@@ -1,3 +1,5 @@
+import { DependencyError } from '../errors.js';
+
 /**
  * One error hierarchy for the whole core. Handlers throw these; `errorResponse` maps them to HTTP in one place.
  * `message` is public (sent to clients); `cause` and `detail` are private (logged only).
@@ -20,21 +22,19 @@ export const badRequest = (message: string, detail?: string) => new HttpError(40
 export const unauthorized = (message: string, detail?: string) => new HttpError(401, message, { detail });
 export const notFound = (message: string) => new HttpError(404, message);
 
-/** A dependency (DynamoDB, the identity provider, Secrets Manager) failed; nothing about the user is implied. */
-export class DependencyError extends HttpError {
-  override readonly name = 'DependencyError';
-  constructor(what: string, cause: unknown, status = 503) {
-    super(status, status === 503 ? 'Service temporarily unavailable' : 'An internal error occurred', {
-      cause,
-      detail: `${what} failed`,
-    });
-  }
-}
-
 const INTERNAL = 'An internal error occurred';
 
-/** The status and public message for any thrown value; unknown errors and 5xx messages are masked. */
+/** The private reason an error carries for the access log, if any. */
+export function errorDetail(err: unknown): string | undefined {
+  return err instanceof HttpError || err instanceof DependencyError ? err.detail : undefined;
+}
+
+/**
+ * The status and public message for any thrown value; unknown errors and 5xx messages are masked, except a failed
+ * dependency's (it says only which side failed).
+ */
 export function publicError(err: unknown): { status: number; message: string } {
+  if (err instanceof DependencyError) return { status: err.status, message: err.message };
   if (err instanceof HttpError) {
     if (err.status >= 500 && err.status !== 503) return { status: err.status, message: INTERNAL };
     return { status: err.status, message: err.message };

@@ -27,6 +27,11 @@ export interface OAuthProvider {
   exchange(req: CodeExchange): Promise<Profile>;
 }
 
+/** The providers of every portal, built once per process (see `registry.ts`); the login and callback use cases read it. */
+export interface ProviderRegistry {
+  get(portal: string, provider: string): OAuthProvider | undefined;
+}
+
 /** The code exchange or profile retrieval failed; the cause is logged, the client sees a generic error. */
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';

@@ -1,10 +1,9 @@
 import type { Config, ProviderConfig } from '../config/types.js';
-import type { ProviderRegistry } from '../routes/providers.js';
 import { GitHubProvider } from './github.js';
 import { GoogleProvider } from './google.js';
 import { MicrosoftEntraIDProvider } from './microsoft-entra-id.js';
 import { OIDCProvider, type ProviderDeps } from './oidc.js';
-import type { OAuthProvider } from './provider.js';
+import type { OAuthProvider, ProviderRegistry } from './provider.js';
 
 /**
  * One provider object per configured provider, built once per process. `depsFor` decides what each may use: the

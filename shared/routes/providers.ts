@@ -1,14 +1,10 @@
 import { badRequest, notFound, unauthorized } from '../http/errors.js';
 import { matchHost } from '../http/hosts.js';
-import type { OAuthProvider } from '../providers/provider.js';
+import type { ProviderRegistry } from '../providers/provider.js';
 import { randomId, safeEqual, sha256 } from '../sessions/tokens.js';
 import type { StateStore } from '../sessions/types.js';
 import { type CoreDeps, findProvider, type PortalRequest, portalUri, redirect } from './context.js';
 import { decodeStateCookie, stateCookieName } from './state-cookie.js';
-
-export interface ProviderRegistry {
-  get(portal: string, provider: string): OAuthProvider | undefined;
-}
 
 export interface LoginDeps extends CoreDeps {
   states: StateStore;

@@ -7,7 +7,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { DependencyError } from '../http/errors.js';
+import { DependencyError } from '../errors.js';
 import { TABLE } from './table.js';
 import { newToken, sha256 } from './tokens.js';
 import type { ConsumeResult, LoginState, Session, SessionStore, StateStore } from './types.js';
