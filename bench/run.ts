@@ -6,8 +6,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import autocannon from 'autocannon';
-import { startEmbeddedDynamoDB } from '../dev/embedded-dynamodb.js';
 import { DynamoStore } from '../shared/sessions/dynamodb.js';
+import { startEmbeddedDynamoDB } from '../shared/sessions/embedded.js';
 import { ensureTable } from '../shared/sessions/ensure-table.js';
 import { coldStartTable } from './cold-start.js';
 

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../dev/embedded-dynamodb.js';
-import { DependencyError } from '../../shared/http/errors.js';
+import { DependencyError } from '../../shared/errors.js';
 import type { Profile } from '../../shared/profile.js';
 import { CachedSessionStore } from '../../shared/sessions/cache.js';
 import { DynamoStore } from '../../shared/sessions/dynamodb.js';
+import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../shared/sessions/embedded.js';
 import { ensureTable } from '../../shared/sessions/ensure-table.js';
 import type { LoginState, Session, SessionStore, StateStore } from '../../shared/sessions/types.js';
 

@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../../dev/embedded-dynamodb.js';
 import { type DemoUser, type DevIdp, startDevIdp } from '../../../dev/idp.js';
 import { CONFIG_ASSET_FILE, ENV, serializeConfigAsset } from '../../../functions/config-asset.js';
 import { bundledConfig, loadAwsConfig } from '../../../infra/aws-config.js';
 import type { Config, ProviderConfig } from '../../../shared/config/types.js';
+import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../../shared/sessions/embedded.js';
 import { ensureTable } from '../../../shared/sessions/ensure-table.js';
 import { FakeSecretsManager } from '../../helpers/fakes/secrets-manager.js';
 
