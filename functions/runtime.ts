@@ -3,7 +3,7 @@
  * DynamoDB client and store, and the Lambda boundary (hono's adapter plus the header-encoding fix).
  *
  * The verify function imports this module, so it must stay free of openid-client, Secrets Manager, STS and the HTML
- * portal (test/lambda/bundles.test.ts checks the bundle's metafile).
+ * portal (test/boundaries.test.ts checks the bundle's metafile).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
