@@ -8,7 +8,7 @@ import { z } from 'zod';
 const str = z.string();
 const bool = z.boolean();
 /** Durations are Go-style strings; parsed in normalize.ts so the error can name the key and value. */
-const duration = z.string();
+export const duration = z.string();
 
 const domain = z.strictObject({ domain: str.optional(), authHost: str.optional() });
 
