@@ -19,6 +19,7 @@ import type {
   Config,
   DomainConfig,
   HeaderConfig,
+  IdentityAssertionConfig,
   LogLevel,
   OIDCFamilyConfig,
   PortalConfig,
@@ -302,10 +303,34 @@ function normalizePortals(n: Normalizer, raw: RawPortal[] | undefined, sessionLi
       backgroundMedium: p.backgroundMedium,
       backgroundLarge: p.backgroundLarge,
       headers: normalizeHeaders(n, `${path}.headers`, p.headers),
+      stripAuthCookies: p.stripAuthCookies ?? true,
+      identityAssertion: normalizeIdentityAssertion(n, `${path}.identityAssertion`, p.identityAssertion),
       providers: normalizeProviders(n, path, p.providers),
     });
   });
   return out;
+}
+
+/** Assertion lifetimes: long enough to outlive a slow request, short enough that a stolen one soon expires. */
+const ASSERTION_LIFETIME = { min: 30_000, max: 60 * MINUTE, fallback: 5 * MINUTE };
+
+function normalizeIdentityAssertion(
+  n: Normalizer,
+  path: string,
+  raw: RawPortal['identityAssertion'],
+): IdentityAssertionConfig | undefined {
+  if (!raw) return undefined;
+  const lifetime = n.duration(`${path}.lifetime`, raw.lifetime, ASSERTION_LIFETIME.fallback);
+  if (lifetime < ASSERTION_LIFETIME.min || lifetime > ASSERTION_LIFETIME.max)
+    n.error(`${path}.lifetime`, 'must be between 30s and 1h', raw.lifetime);
+  const header = raw.header ?? 'X-Forward-Auth-Assertion';
+  if (!HEADER_NAME_RE.test(header)) n.error(`${path}.header`, 'is not a valid HTTP header name', header);
+  if (/^(cookie|set-cookie|host|authorization|content-.*|x-forwarded-.*)$/i.test(header))
+    n.error(`${path}.header`, 'must not be a header the proxy or the app already gives a meaning to', header);
+  if (raw.keyFile !== undefined && raw.keyFile.trim() === '')
+    n.error(`${path}.keyFile`, 'must not be empty', raw.keyFile);
+  if (raw.enabled !== true) return undefined;
+  return { header: canonicalHeaderName(header), lifetime, keyFile: raw.keyFile };
 }
 
 const HEADER_PROPERTIES = ['portal.name', 'provider.name'] as const;

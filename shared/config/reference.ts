@@ -241,6 +241,45 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     description: 'Instead of a claim: `portal.name` or `provider.name`.',
     example: 'provider.name',
   },
+  'portals[].stripAuthCookies': {
+    description:
+      "On a 200, answer a `Cookie` header with the request's cookies minus every `<cookies.namePrefix>_*` session cookie and `tf_state_*` login-state cookie (no `Cookie` when nothing is left); the proxy recipes put it in place of the browser's, so the session token never reaches an app ([proxies](proxies.md#cookies-the-app-never-sees-the-session-token)). With `false` no `Cookie` is answered: remove `Cookie` from the proxy's copied headers too, or the app gets no cookies.",
+    ours: true,
+    default: 'true',
+    example: 'true',
+  },
+  'portals[].identityAssertion': {
+    description:
+      "A signed identity assertion on every forward-auth 200: an ES256 JWT with `iss` = the portal URL, `aud` = the app's origin, `sub`, `provider`, `email`, `name`, `groups`; the public keys at `P/.well-known/jwks.json` ([identity-assertion.md](identity-assertion.md)).",
+    ours: true,
+    default: 'off',
+  },
+  'portals[].identityAssertion.enabled': {
+    description: 'Turn the assertion on (the block is validated even while it is off).',
+    ours: true,
+    default: 'false',
+    example: 'true',
+  },
+  'portals[].identityAssertion.header': {
+    description:
+      "Response header carrying the JWT; add it to the proxy's copied headers. Not `Cookie`, `Set-Cookie`, `Authorization`, `Host`, `Content-*` or `X-Forwarded-*`.",
+    ours: true,
+    default: 'X-Forward-Auth-Assertion',
+    example: 'X-Forward-Auth-Assertion',
+  },
+  'portals[].identityAssertion.lifetime': {
+    description: "Longest validity of one assertion, `30s` to `1h`; never past the session's own expiry.",
+    ours: true,
+    default: '5m',
+    example: '5m',
+  },
+  'portals[].identityAssertion.keyFile': {
+    description:
+      'PEM file with 1-3 EC P-256 private keys, unencrypted PKCS#8 (`openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`): the first signs, all are published (the next key, for rotation). Standalone default: a key set generated once and kept in `sessions.embeddedPath` (in memory, with a warning, when unset). Not accepted on AWS: the stack creates the keys.',
+    ours: true,
+    default: 'generated',
+    example: '/etc/tfa/assertion-key.pem',
+  },
   'portals[].providers': {
     description:
       'The identity providers of the portal; each element sets exactly one kind. Provider names must be unique in the portal.',

@@ -132,6 +132,14 @@ const provider = z.strictObject({
   tailscaleWhois: z.unknown().optional(),
 });
 
+/** Our extension: a signed identity assertion (ES256 JWT) on every forward-auth 200 (docs/identity-assertion.md). */
+const identityAssertion = z.strictObject({
+  enabled: bool.optional(),
+  header: str.optional(),
+  lifetime: duration.optional(),
+  keyFile: str.optional(),
+});
+
 const portal = z.strictObject({
   name: str.optional(),
   displayName: str.optional(),
@@ -143,6 +151,9 @@ const portal = z.strictObject({
   backgroundMedium: str.optional(),
   backgroundLarge: str.optional(),
   headers: z.array(header).nullable().optional(),
+  /** Our extension: answer the request's cookies without the session and state cookies (default true). */
+  stripAuthCookies: bool.optional(),
+  identityAssertion: identityAssertion.optional(),
   providers: z.array(provider).optional(),
 });
 

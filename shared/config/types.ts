@@ -101,7 +101,27 @@ export interface PortalConfig {
   backgroundLarge?: string;
   /** `undefined` = the three default identity headers; `[]` = none. */
   headers?: HeaderConfig[];
+  /**
+   * On a 200, answer a `Cookie` header holding the request's cookies without the session and state cookies, for the
+   * proxy to put in place of the browser's, so the session token never reaches the app (DESIGN §3.12). @default true
+   */
+  stripAuthCookies: boolean;
+  /** The signed identity assertion on every 200; `undefined` when turned off (the default). */
+  identityAssertion?: IdentityAssertionConfig;
   providers: ProviderConfig[];
+}
+
+/** `identityAssertion` of a portal that has it enabled (docs/identity-assertion.md). */
+export interface IdentityAssertionConfig {
+  /** Canonical name of the response header carrying the JWT. @default 'X-Forward-Auth-Assertion' */
+  header: string;
+  /** Longest validity of an assertion in ms (never past the session's expiry), 30s to 1h. @default 5m */
+  lifetime: number;
+  /**
+   * PEM file with the EC P-256 signing key(s), PKCS#8: the first signs, a second one is published as the next key.
+   * @default - a key generated once and kept in the embedded store's directory (standalone), or the stack's (AWS)
+   */
+  keyFile?: string;
 }
 
 export type ProviderType = 'pocketID' | 'openIDConnect' | 'google' | 'microsoftEntraID' | 'github' | 'tailscaleWhois';

@@ -1354,3 +1354,86 @@ describe('finding and reading the config file', () => {
     expect(err.issues).toEqual([{ path: '', message: `cannot read '${missing}': ENOENT` }]);
   });
 });
+
+describe('apps receive identity, not credentials (stripAuthCookies, identityAssertion)', () => {
+  it('strips the auth cookies by default and leaves the identity assertion off', () => {
+    // Act
+    const { config } = load(withPortal());
+
+    // Assess
+    expect(config.portals[0]?.stripAuthCookies).toBe(true);
+    expect(config.portals[0]?.identityAssertion).toBeUndefined();
+  });
+
+  it('turns cookie stripping off with stripAuthCookies: false', () => {
+    // Act
+    const { config } = load(withPortal({ stripAuthCookies: false }));
+
+    // Assess
+    expect(config.portals[0]?.stripAuthCookies).toBe(false);
+  });
+
+  it('fills in the identity assertion defaults: X-Forward-Auth-Assertion for 5m', () => {
+    // Act
+    const { config } = load(withPortal({ identityAssertion: { enabled: true } }));
+
+    // Assess
+    expect(config.portals[0]?.identityAssertion).toEqual({
+      header: 'X-Forward-Auth-Assertion',
+      lifetime: 300_000,
+      keyFile: undefined,
+    });
+  });
+
+  it('keeps a custom header (canonicalised), lifetime and keyFile', () => {
+    // Act
+    const { config } = load(
+      withPortal({ identityAssertion: { enabled: true, header: 'x-app-jwt', lifetime: '30s', keyFile: '/k.pem' } }),
+    );
+
+    // Assess
+    expect(config.portals[0]?.identityAssertion).toEqual({ header: 'X-App-Jwt', lifetime: 30_000, keyFile: '/k.pem' });
+  });
+
+  it('leaves the assertion off when enabled is not true, but still validates the block', () => {
+    // Act
+    const off = load(withPortal({ identityAssertion: { lifetime: '10m' } }));
+    const issues = issuesOf(withPortal({ identityAssertion: { enabled: false, lifetime: '2h' } }));
+
+    // Assess
+    expect(off.config.portals[0]?.identityAssertion).toBeUndefined();
+    expect(issues).toEqual([
+      { path: 'portals[0].identityAssertion.lifetime', message: 'must be between 30s and 1h (got "2h")' },
+    ]);
+  });
+
+  it.each(['29s', '1h1s', '0'])('rejects an identity assertion lifetime of %s, naming the key and value', (value) => {
+    // Act
+    const issues = issuesOf(withPortal({ identityAssertion: { enabled: true, lifetime: value } }));
+
+    // Assess
+    expect(issues).toEqual([
+      { path: 'portals[0].identityAssertion.lifetime', message: `must be between 30s and 1h (got "${value}")` },
+    ]);
+  });
+
+  it.each([
+    ['X Bad', 'is not a valid HTTP header name'],
+    ['Cookie', 'must not be a header the proxy or the app already gives a meaning to'],
+    ['X-Forwarded-User', 'must not be a header the proxy or the app already gives a meaning to'],
+  ])('rejects the assertion header %j', (header, message) => {
+    // Act
+    const issues = issuesOf(withPortal({ identityAssertion: { enabled: true, header } }));
+
+    // Assess
+    expect(issues).toEqual([{ path: 'portals[0].identityAssertion.header', message: `${message} (got "${header}")` }]);
+  });
+
+  it('rejects an unknown key in identityAssertion', () => {
+    // Act
+    const issues = issuesOf(withPortal({ identityAssertion: { enabled: true, audience: 'x' } }));
+
+    // Assess
+    expect(issues.map((i) => i.path)).toEqual(['portals[0].identityAssertion']);
+  });
+});
