@@ -45,3 +45,21 @@ export function setCookie(name: string, value: string, maxAgeSeconds: number, sc
 export function deleteCookie(name: string, scope: CookieScope): string {
   return setCookie(name, '', 0, scope);
 }
+
+/**
+ * The `Cookie` request header without every cookie whose name starts with one of `prefixes`; the others are kept
+ * byte for byte and in order. `undefined` when nothing is left. Splits on `;` exactly as browsers join cookies and
+ * never decodes values, so an app's cookie arrives as the browser sent it.
+ */
+export function cookiesWithout(header: string | null, prefixes: readonly string[]): string | undefined {
+  if (!header) return undefined;
+  const kept: string[] = [];
+  for (const part of header.split(';')) {
+    const pair = part.trim();
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = (eq < 0 ? pair : pair.slice(0, eq)).trim();
+    if (!prefixes.some((p) => name.startsWith(p))) kept.push(pair);
+  }
+  return kept.length > 0 ? kept.join('; ') : undefined;
+}

@@ -1,9 +1,18 @@
 import type { ConditionCache } from '../conditions/conditions.js';
+import { cookiesWithout } from '../http/cookies.js';
 import { badRequest, HttpError } from '../http/errors.js';
 import { pathAndQuery } from '../http/forwarded.js';
 import { randomId } from '../sessions/tokens.js';
 import type { Session, SessionReader } from '../sessions/types.js';
-import { type CoreDeps, isTruthy, type PortalRequest, portalUri, redirect, textResponse } from './context.js';
+import {
+  type CoreDeps,
+  isTruthy,
+  type PortalRequest,
+  portalUri,
+  redirect,
+  STATE_COOKIE_PREFIX,
+  textResponse,
+} from './context.js';
 import { identityHeaders } from './identity-headers.js';
 import { currentSession } from './session-lookup.js';
 import {
@@ -104,6 +113,15 @@ function authorized(deps: VerifyDeps, pr: PortalRequest, session: Session, provi
   }
 
   const headers = new Headers(identityHeaders(pr.portal, session.provider, session.profile));
+  if (pr.portal.stripAuthCookies) {
+    // The proxy puts this in place of the browser's Cookie header (absent: it removes it), so no app ever receives
+    // a session token, which would be a bearer credential for every app of the portal and for the API (DESIGN §3.12).
+    const appCookies = cookiesWithout(pr.req.headers.get('cookie'), [
+      `${deps.config.cookies.namePrefix}_`,
+      `${STATE_COOKIE_PREFIX}_`,
+    ]);
+    if (appCookies !== undefined) headers.set('Cookie', appCookies);
+  }
   if (deps.authenticatedPage && isTruthy(pr.url.searchParams.get('html'))) {
     const page = deps.authenticatedPage(pr, session, providerDisplayName);
     for (const [k, v] of headers) page.headers.set(k, v);

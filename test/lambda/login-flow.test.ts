@@ -44,6 +44,7 @@ describe('a full login through the Lambda handlers alone', () => {
 
       // Act: app → verify 303 → signin → provider → IdP login → callback 307 → app again.
       const hops = await b.login(APP, 'zoe');
+      await b.jar.setCookie('theme=dark; Domain=example.com; Path=/', APP);
       const check = await b.request(APP);
 
       // Assess: each step answered by the function that owns the route, with absolute redirects.
@@ -60,6 +61,8 @@ describe('a full login through the Lambda handlers alone', () => {
         portal: 'main',
         user: 'zoe',
       });
+      // The app's cookies come back in the Cookie header for the proxy to forward; the session cookie does not.
+      expect(check.headers.cookie).toBe('theme=dark');
       // Every Set-Cookie travelled in cookies[] (the browser helper fails on a Set-Cookie header).
       expect(b.invocations.every(({ result }) => Array.isArray(result.cookies))).toBe(true);
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../shared/config/load.js';
 import type { Config } from '../../shared/config/types.js';
-import { deleteCookie, readCookies, setCookie } from '../../shared/http/cookies.js';
+import { cookiesWithout, deleteCookie, readCookies, setCookie } from '../../shared/http/cookies.js';
 import { matchHost, normalizeHost } from '../../shared/http/hosts.js';
 import { createLogger } from '../../shared/log.js';
 import { type CoreDeps, type PortalRequest, portalRequest } from '../../shared/routes/context.js';
@@ -489,5 +489,44 @@ describe('state cookies of a request', () => {
     // Assess
     expect(pruned).toEqual([]);
     expect(names(deleted)).toEqual(['tf_state_main_aaaaaaaaaaa']);
+  });
+});
+
+describe('cookiesWithout (the Cookie header an app receives)', () => {
+  const AUTH = ['tf_sess_', 'tf_state_'];
+
+  it.each([
+    ['tf_sess_main=tok; app=1', 'app=1'],
+    ['app=1; tf_sess_main=tok; tf_state_main_abc=s; theme=dark', 'app=1; theme=dark'],
+    ['tf_sess_main=a; tf_sess_other=b; tf_state_main_x=c', undefined],
+    ['tf_sess_main=a;tf_sess_main=b;app=1', 'app=1'],
+    // Browsers split on every `;` (a cookie value cannot hold one), and so does the proxy's app.
+    ['  app=1 ;; ; other="q;"', 'app=1; other="q; "'],
+    ['app=%E2%9C%93; b64=YQ==; empty=', 'app=%E2%9C%93; b64=YQ==; empty='],
+    ['flag; tf_sess_main', 'flag'],
+    [' tf_sess_main =spaced; ok=1', 'ok=1'],
+    ['', undefined],
+  ])('turns %j into %j', (header, want) => {
+    // Act
+    const got = cookiesWithout(header, AUTH);
+
+    // Assess
+    expect(got).toBe(want);
+  });
+
+  it('keeps look-alike names that do not start with an auth prefix', () => {
+    // Act
+    const got = cookiesWithout('xtf_sess_main=1; TF_SESS_main=2; tf_sessmain=3; tf_state=4', AUTH);
+
+    // Assess
+    expect(got).toBe('xtf_sess_main=1; TF_SESS_main=2; tf_sessmain=3; tf_state=4');
+  });
+
+  it('returns undefined without a Cookie header', () => {
+    // Act
+    const got = cookiesWithout(null, AUTH);
+
+    // Assess
+    expect(got).toBeUndefined();
   });
 });
