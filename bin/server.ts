@@ -113,11 +113,15 @@ DO NOT USE IT IN PRODUCTION: write a tfa-config.yaml (see README.md).
 
 Caddy snippet (Caddyfile) protecting an app on :8080 with this server:
   http://localhost:8080 {
-    forward_auth 127.0.0.1:${port} {
-      uri /portals/demo
-      copy_headers X-Forwarded-User X-Forwarded-Displayname X-Authenticated-User
+    route {
+      forward_auth 127.0.0.1:${port} {
+        uri /portals/demo
+        copy_headers X-Forwarded-User X-Forwarded-Displayname X-Authenticated-User Cookie
+      }
+      # After forward_auth (hence the route): the app never gets the session cookie (docs/proxies.md, "Cookies")
+      request_header Cookie "^\\{http\\.reverse_proxy\\.header\\.Cookie\\}$|(?:^|;\\s*)tf_(?:sess|state)_[^;]*" "{http.vars.tfa_none}"
+      reverse_proxy 127.0.0.1:3000
     }
-    reverse_proxy 127.0.0.1:3000
   }
 
 Traefik dynamic config (YAML):
@@ -127,7 +131,7 @@ Traefik dynamic config (YAML):
         forwardAuth:
           address: "http://127.0.0.1:${port}/portals/demo"
           trustForwardHeader: true
-          authResponseHeaders: [X-Forwarded-User, X-Forwarded-Displayname, X-Authenticated-User]
+          authResponseHeaders: [X-Forwarded-User, X-Forwarded-Displayname, X-Authenticated-User, Cookie]
 ===========================================================================
 `);
 }

@@ -297,8 +297,9 @@ export class ForwardAuth extends Construct {
         `        address: "${urls[i]}"`,
         '        trustForwardHeader: true',
       );
-      const headers = identityHeaderNames(p);
       // Listed headers are replaced on the upstream request; an unlisted one would pass from the client untouched.
+      // Cookie: the answer's (the browser's minus the session and state cookies), deleted when the answer has none.
+      const headers = [...identityHeaderNames(p), ...(p.stripAuthCookies ? ['Cookie'] : [])];
       if (headers.length > 0) lines.push('        authResponseHeaders:', ...headers.map((h) => `          - ${h}`));
     });
     return lines.join('\n');

@@ -30,6 +30,7 @@ const CONFIG = {
     { name: 'main', providers: [{ pocketID: { endpoint: 'https://id.example.com', clientID: 'client-main' } }] },
     {
       name: 'ops',
+      stripAuthCookies: false,
       headers: [
         { name: 'X-User', claim: 'id' },
         { name: 'X-Groups', claim: 'groups' },
@@ -290,7 +291,7 @@ describe('outputs', () => {
     expect(value('VerifyApiUrls')).toBe('https://auth.example.com/portals/main https://auth.example.com/portals/ops');
   });
 
-  it('prints a Traefik middleware per portal with trustForwardHeader and the portal identity headers', () => {
+  it('prints a Traefik middleware per portal with trustForwardHeader, the identity headers and Cookie unless off', () => {
     expect(parse(value('TraefikMiddleware'))).toEqual({
       http: {
         middlewares: {
@@ -298,7 +299,7 @@ describe('outputs', () => {
             forwardAuth: {
               address: 'https://abc.lambda-url.eu-west-1.on.aws/portals/main',
               trustForwardHeader: true,
-              authResponseHeaders: ['X-Forwarded-User', 'X-Authenticated-User', 'X-Forwarded-Displayname'],
+              authResponseHeaders: ['X-Forwarded-User', 'X-Authenticated-User', 'X-Forwarded-Displayname', 'Cookie'],
             },
           },
           'tfa-ops': {

@@ -58,6 +58,51 @@ export function proxyBehaviour(o: ProxySuiteOptions): void {
     });
   });
 
+  it('gives the app its own cookies and never the session or login-state cookies, with the identity headers', async () => {
+    // Prepare: signed in, plus an app cookie on the app host and one on the parent domain, and a stray state cookie.
+    const app = o.app();
+    const { context, page } = await openPage(o.browser());
+    await signInThroughProxy(page, app, '/cookies/before');
+    const host = new URL(app.appOrigin).hostname;
+    await context.addCookies([
+      { name: 'app_pref', value: 'dark%3Bmode', domain: host, path: '/' },
+      { name: 'shared', value: 'on-parent', domain: `.${host.split('.').slice(1).join('.')}`, path: '/' },
+      { name: 'tf_state_main_stray', value: 'x', domain: host, path: '/' },
+    ]);
+    const sent = await cookieHeader(context, app);
+
+    // Act
+    await page.goto(`${app.appOrigin}/cookies/after`);
+    const echoed = await echoedOnPage(page);
+    await context.close();
+
+    // Assess: the browser did send the session cookie; the app got everything else, byte for byte.
+    expect(sent).toMatch(/(^|; )tf_sess_main=/);
+    const cookies = String(echoed.headers.cookie).split('; ').sort();
+    expect(cookies).toEqual(['app_pref=dark%3Bmode', 'shared=on-parent']);
+    expect(echoed.headers['x-forwarded-user']).toBe('alice');
+    expect(JSON.parse(String(echoed.headers['x-authenticated-user'])).user).toBe('alice');
+  });
+
+  it('removes the Cookie header when the browser has only auth cookies for the app', async () => {
+    // Prepare
+    const app = o.app();
+    const { context, page } = await openPage(o.browser());
+    await signInThroughProxy(page, app, '/cookies/only-session');
+    const cookie = await cookieHeader(context, app);
+    await context.close();
+
+    // Act
+    const res = await rawGet(app, '/cookies/only-session?raw=1', { Cookie: cookie, Accept: 'application/json' });
+    const echoed = JSON.parse(res.body) as EchoedRequest;
+
+    // Assess (Caddy 2.6 sends an empty Cookie header after the recipe's clean-up line; nginx sends none)
+    expect(res.status).toBe(200);
+    expect(cookie).toMatch(/^tf_sess_main=/);
+    expect(echoed.headers.cookie ?? '').toBe('');
+    expect(echoed.headers['x-forwarded-user']).toBe('alice');
+  });
+
   it('after logging out, the next visit to the app is sent to sign in again', async () => {
     // Prepare
     const app = o.app();
