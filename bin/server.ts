@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   // The demo (and its oidc-provider dependency) is loaded only when it runs.
   let demo: { idpIssuer: string; appUrl: string; module: typeof import('../dev/demo.js') } | undefined;
   if (file) {
-    const loaded = loadConfigFile(file, { env });
+    const loaded = loadConfigFile(file, { env, logsToTerminal: process.stdout.isTTY === true });
     config = loaded.config;
     const log = createLogger({ level: config.logs.level, json: config.logs.json }, { app: 'tfa-serverless' });
     log.info('Loaded configuration', { file });

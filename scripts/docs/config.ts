@@ -143,7 +143,7 @@ function defaultCell(doc: KeyDoc): string {
   const d = doc.default;
   if (d === undefined) return '—';
   // Prose defaults ("required", "per kind", "the `domain`") are shown as written; YAML values as code.
-  if (/^(required|per kind|bundled|derived|the |Pocket ID:|tokens\.)/.test(d) || d.includes('`')) return cell(d);
+  if (d.includes('`') || /\s/.test(d) || d === 'required' || d === 'bundled') return cell(d);
   return code(d);
 }
 

@@ -39,6 +39,11 @@ export interface NormalizeOptions {
    * Manager secret for it. @default false
    */
   allowMissingCredential?: boolean;
+  /**
+   * Whether the logs go to a terminal. Without `logs.json`, logs are text on a terminal and JSON otherwise (as
+   * upstream documents), so a container's log collector gets JSON with no setting. @default true
+   */
+  logsToTerminal?: boolean;
 }
 
 export interface Notice {
@@ -89,6 +94,7 @@ export function normalizeConfig(
     readFiles: options.readFiles ?? true,
     env: options.env ?? {},
     allowMissingCredential: options.allowMissingCredential ?? false,
+    logsToTerminal: options.logsToTerminal ?? true,
   });
   const server = raw.server ?? {};
   const cookies = raw.cookies ?? {};
@@ -174,7 +180,11 @@ export function normalizeConfig(
     },
     cookies: { namePrefix, insecure: cookies.insecure ?? false },
     tokens: { sessionLifetime, sessionTokenAudience: tokens.sessionTokenAudience || undefined },
-    logs: { level: level ?? 'info', json: logs.json ?? false, omitHealthChecks: logs.omitHealthChecks ?? true },
+    logs: {
+      level: level ?? 'info',
+      json: logs.json ?? !n.opts.logsToTerminal,
+      omitHealthChecks: logs.omitHealthChecks ?? true,
+    },
     sessions: {
       tableName: sessions.tableName ?? 'tfa-sessions',
       dynamoDBEndpoint: sessions.dynamoDBEndpoint,
@@ -193,10 +203,12 @@ export function normalizeConfig(
 function normalizeDomains(n: Normalizer, raw: RawConfig): DomainConfig[] {
   const server = raw.server ?? {};
   const out: DomainConfig[] = [];
-  const entries: { domain?: string; authHost?: string; path: string }[] = (server.domains ?? []).map((d, i) => ({
-    ...d,
-    path: `server.domains[${i}]`,
-  }));
+  const entries: { domain?: string; authHost?: string; authPort?: number; path: string }[] = (server.domains ?? []).map(
+    (d, i) => ({
+      ...d,
+      path: `server.domains[${i}]`,
+    }),
+  );
 
   const legacy = raw.cookies?.domain;
   if (legacy !== undefined) {
@@ -236,6 +248,19 @@ function normalizeDomains(n: Normalizer, raw: RawConfig): DomainConfig[] {
         continue;
       }
       authHost = split.port ? `${split.host}:${split.port}` : split.host;
+    }
+    if (e.authPort !== undefined) {
+      const portPath = `${e.path}.authPort`;
+      if (e.authPort < 1 || e.authPort > 65535) {
+        n.error(portPath, 'must be between 1 and 65535', e.authPort);
+        continue;
+      }
+      if (authHost.includes(':')) {
+        n.error(portPath, "set the port either in 'authHost' (host:port) or in 'authPort', not both", e.authPort);
+        continue;
+      }
+      // Like upstream: 443 is the default and is left out of URLs.
+      if (e.authPort !== 443) authHost = `${authHost}:${e.authPort}`;
     }
     // Duplicates are dropped silently, first wins (upstream behaviour).
     if (!out.some((d) => d.domain === domain)) out.push({ domain, authHost });

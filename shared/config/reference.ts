@@ -43,6 +43,12 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     default: 'the `domain`',
     example: 'auth.example.com',
   },
+  'server.domains[].authPort': {
+    description:
+      'Public port of `authHost`, for a front door on a non-standard port (upstream’s key; `authHost: host:port` does the same). `443` is left out of URLs. Not together with a port in `authHost`.',
+    default: '443',
+    example: '8443',
+  },
   'server.port': { description: 'Listen port (standalone; `--port` overrides it).', default: '4181', example: '4181' },
   'server.bind': {
     description: 'Listen address (standalone; `--bind` overrides it).',
@@ -139,7 +145,12 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     example: 'info',
   },
   'logs.omitHealthChecks': { description: 'Do not log `GET /healthz`.', default: 'true', example: 'true' },
-  'logs.json': { description: 'One JSON object per line instead of text.', default: 'false', example: 'true' },
+  'logs.json': {
+    description:
+      'One JSON object per line instead of text. Unset: text when standard output is a terminal, JSON otherwise (a container, a service manager), as upstream documents. Lambda always logs JSON.',
+    default: 'text on a terminal, else JSON',
+    example: 'true',
+  },
 
   sessions: {
     description: 'Where sessions and login states live: the embedded store (default) or a DynamoDB table.',
@@ -210,7 +221,7 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
   },
   'portals[].sessionLifetime': {
     description: 'Per-portal session lifetime (at least `1m`; `0` or negative inherits).',
-    default: 'tokens.sessionLifetime',
+    default: '`tokens.sessionLifetime`',
     example: '12h',
   },
   'portals[].backgroundMedium': {

@@ -10,7 +10,12 @@ const bool = z.boolean();
 /** Durations are Go-style strings; parsed in normalize.ts so the error can name the key and value. */
 export const duration = z.string();
 
-const domain = z.strictObject({ domain: str.optional(), authHost: str.optional() });
+/** `authPort` is newer upstream's way to give the public port; `authHost: host:port` is the other. */
+const domain = z.strictObject({
+  domain: str.optional(),
+  authHost: str.optional(),
+  authPort: z.number().int().optional(),
+});
 
 const server = z.strictObject({
   domains: z.array(domain).optional(),

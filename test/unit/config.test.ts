@@ -128,6 +128,16 @@ describe('upstream config_test.go: TestValidateConfig', () => {
     });
   });
 
+  it.each([
+    { logsToTerminal: true, json: undefined, want: false },
+    { logsToTerminal: false, json: undefined, want: true },
+    { logsToTerminal: false, json: false, want: false },
+    { logsToTerminal: true, json: true, want: true },
+  ])('logs JSON when logs.json is $json and the logs go to a terminal: $logsToTerminal → $want', (c) => {
+    const { config } = load(withPortal({}, { logs: { json: c.json } }), { logsToTerminal: c.logsToTerminal });
+    expect(config.logs.json).toBe(c.want);
+  });
+
   it('keeps server domains, defaulting a missing authHost to the domain ("uses server domains")', () => {
     // Prepare
     const data = withPortal(
@@ -194,6 +204,25 @@ describe('upstream config_test.go: TestValidateConfig', () => {
 
     // Assess
     expect(config.server.domains).toEqual([{ domain: 'example.com', authHost: want }]);
+  });
+
+  it.each([
+    { entry: { domain: 'example.com', authHost: 'auth.example.com', authPort: 8443 }, want: 'auth.example.com:8443' },
+    { entry: { domain: 'example.com', authPort: 30443 }, want: 'example.com:30443' },
+    { entry: { domain: 'example.com', authHost: 'auth.example.com', authPort: 443 }, want: 'auth.example.com' },
+  ])("accepts upstream's authPort: $entry.authPort → $want", ({ entry, want }) => {
+    const { config } = load(withPortal({}, { server: { domains: [entry] } }));
+    expect(config.server.domains).toEqual([{ domain: 'example.com', authHost: want }]);
+  });
+
+  it.each([
+    { authHost: 'auth.example.com:8443', authPort: 8443, message: "set the port either in 'authHost'" },
+    { authHost: 'auth.example.com', authPort: 0, message: 'must be between 1 and 65535 (got 0)' },
+    { authHost: 'auth.example.com', authPort: 65536, message: 'must be between 1 and 65535 (got 65536)' },
+  ])('rejects authPort $authPort with authHost $authHost, naming server.domains[0].authPort', (entry) => {
+    const { authHost, authPort, message } = entry;
+    const data = withPortal({}, { server: { domains: [{ domain: 'example.com', authHost, authPort }] } });
+    expect(() => load(data)).toThrow(`server.domains[0].authPort: ${message}`);
   });
 
   it.each(['auth.example.com:70000', 'auth.example.com:abc', 'auth.example.com:0', 'auth.example.com:'])(
