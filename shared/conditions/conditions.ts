@@ -82,6 +82,9 @@ const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, FunctionDef>
   ['EmailVerified', { arity: 0, build: () => emailVerified }],
 ]);
 
+/** The function names conditions may call (documented in docs/conditions.md; its test checks each appears). */
+export const CONDITION_FUNCTION_NAMES: readonly string[] = [...FUNCTIONS.keys()];
+
 function resolveArg(arg: Arg): Value {
   if (arg.kind !== 'selector') return { kind: arg.kind, value: arg.value };
   // Upstream's identifier hook accepts exactly the bare words true and false, as the strings "true"/"false".
