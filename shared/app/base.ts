@@ -8,7 +8,16 @@ import { type CoreDeps, type PortalRequest, portalRequest } from '../routes/cont
 /** Renders a browser-facing error page (only the login and callback functions carry one). */
 export type ErrorPage = (status: number, message: string, requestId: string) => Response;
 
-export type Env = { Variables: { requestId: string; log: Logger; error?: unknown; errorPage?: ErrorPage } };
+export type Env = {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    /** The error the funnel rendered, for the access-log line. */
+    error?: unknown;
+    /** How the matched route reports errors; set at registration (`portalRoute`, `plainRoute`), read by the funnel. */
+    errorFormat?: ErrorFormat;
+  };
+};
 
 /**
  * How a route reports errors: upstream's `Error: <message>` text, `{"error"}` JSON, or `page`: the HTML error page
@@ -43,7 +52,6 @@ export function createApp(deps: CoreDeps, options: { errorPage?: ErrorPage; metr
     const log = deps.log.child({ id: requestId });
     c.set('requestId', requestId);
     c.set('log', log);
-    if (options.errorPage) c.set('errorPage', options.errorPage);
     await next();
     c.res.headers.set('X-Request-Id', requestId);
 
@@ -71,20 +79,17 @@ export function createApp(deps: CoreDeps, options: { errorPage?: ErrorPage; metr
   });
 
   app.notFound((c) => c.text('404 page not found', 404));
-  // Safety net only: every route handler maps its own errors through `fail`.
-  app.onError((err, c) => fail(c, err, 'text'));
+  // The one place errors become responses: in the format the matched route declared (text when none did).
+  app.onError((err, c) => {
+    c.set('error', err);
+    const format = c.get('errorFormat') ?? 'text';
+    if (format === 'page' && options.errorPage && (c.req.header('accept') ?? '').includes('text/html')) {
+      const { status, message } = publicError(err);
+      return options.errorPage(status, message, c.get('requestId'));
+    }
+    return errorResponse(err, format === 'json' ? 'json' : 'text');
+  });
   return app;
-}
-
-/** Records the error for the access log and renders it (text or JSON) — the one error→HTTP mapping. */
-export function fail(c: Context<Env>, err: unknown, format: ErrorFormat): Response {
-  c.set('error', err);
-  const page = c.get('errorPage');
-  if (format === 'page' && page && (c.req.header('accept') ?? '').includes('text/html')) {
-    const { status, message } = publicError(err);
-    return page(status, message, c.get('requestId'));
-  }
-  return errorResponse(err, format === 'json' ? 'json' : 'text');
 }
 
 /** `/` + suffix patterns for a portal route: `{bp}/portals/:portal{suffix}` and, with a default portal, `{bp}{suffix}`. */
@@ -119,14 +124,10 @@ export function portalRoute(
     for (const { path, portal } of patterns(deps, suffix)) {
       if (seen.has(path)) continue;
       seen.add(path);
-      app.on(method, path, async (c) => {
-        try {
-          const p = findPortal(deps, portal ?? c.req.param('portal') ?? '');
-          const pr = portalRequest(deps, c.req.raw, p, portal !== undefined, c.get('requestId'), c.get('log'));
-          return await handler(pr, c);
-        } catch (err) {
-          return fail(c, err, format);
-        }
+      app.on(method, path, (c) => {
+        c.set('errorFormat', format);
+        const p = findPortal(deps, portal ?? c.req.param('portal') ?? '');
+        return handler(portalRequest(deps, c.req.raw, p, portal !== undefined, c.get('requestId'), c.get('log')), c);
       });
     }
 }
@@ -140,12 +141,9 @@ export function plainRoute(
   handler: (c: Context<Env>) => Response | Promise<Response>,
 ): void {
   for (const path of new Set(paths))
-    app.on(method, path, async (c) => {
-      try {
-        return await handler(c);
-      } catch (err) {
-        return fail(c, err, format);
-      }
+    app.on(method, path, (c) => {
+      c.set('errorFormat', format);
+      return handler(c);
     });
 }
 
