@@ -20,6 +20,7 @@ import { CONFIG_ASSET_FILE, ENV, type FunctionName, serializeConfigAsset } from 
 import type { Config, PortalConfig, ProviderConfig } from '../shared/config/types.js';
 import { TABLE } from '../shared/sessions/table.js';
 import { type AwsConfig, bundledConfig, loadAwsConfig, type ProviderPlan } from './aws-config.js';
+import { validationError } from './errors.js';
 import { apiRoutes, DEFAULT_ROUTE_FUNCTION } from './routes.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -138,7 +139,7 @@ export class ForwardAuth extends Construct {
     for (const n of loaded.notices)
       if (n.level === 'warn') Annotations.of(this).addWarningV2('tfa:config', n.message);
       else if (n.level === 'info') Annotations.of(this).addInfo(n.message);
-    validateDomainProps(props, loaded.config);
+    validateDomainProps(this, props, loaded.config);
 
     // 1. Sessions and login states: one table, the layout of shared/sessions/table.ts.
     this.table = new dynamodb.TableV2(this, 'Sessions', {
@@ -177,7 +178,7 @@ export class ForwardAuth extends Construct {
         this.createdSecrets.push({ portal: plan.portal, provider: plan.provider.name, secret });
       }
     this.config = bundledConfig(loaded.config, createdNames);
-    const configJson = serializeConfigAsset(assertNoSecretValues(this.config));
+    const configJson = serializeConfigAsset(assertNoSecretValues(this, this.config));
 
     // 3. The functions, each with its own role, log group and asset (bundle + config).
     const distDir = props.distDir ?? join(REPO_ROOT, 'dist');
@@ -320,7 +321,7 @@ export class ForwardAuth extends Construct {
     const role = new iam.Role(this, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `tfa-serverless ${name} function`,
-      ...(name === 'callback' ? { roleName: callbackRoleName(o.props, Stack.of(this).stackName) } : {}),
+      ...(name === 'callback' ? { roleName: callbackRoleName(this, o.props, Stack.of(this).stackName) } : {}),
     });
     logGroup.grantWrite(role);
     const fn = new lambda.Function(this, `${id}Function`, {
@@ -450,11 +451,13 @@ export class ForwardAuth extends Construct {
 }
 
 /** `callbackRoleName`, defaulting to `<stack>-callback`, checked against IAM's rules (at most 64 of `\w+=,.@-`). */
-function callbackRoleName(props: ForwardAuthProps, stackName: string): string {
+function callbackRoleName(scope: Construct, props: ForwardAuthProps, stackName: string): string {
   const name = props.callbackRoleName ?? `${stackName}-callback`;
   if (!/^[\w+=,.@-]{1,64}$/.test(name))
-    throw new Error(
+    throw validationError(
+      'ForwardAuthCallbackRoleName',
       `callbackRoleName: '${name}' is not a valid IAM role name (at most 64 characters of letters, digits and +=,.@_-); set a shorter stackName or callbackRoleName`,
+      scope,
     );
   return name;
 }
@@ -464,7 +467,7 @@ export function identityHeaderNames(portal: PortalConfig): string[] {
   return portal.headers ? portal.headers.map((h) => h.name) : DEFAULT_IDENTITY_HEADERS;
 }
 
-function validateDomainProps(props: ForwardAuthProps, config: Config): void {
+function validateDomainProps(scope: Construct, props: ForwardAuthProps, config: Config): void {
   const problems: string[] = [];
   if (props.domainName !== undefined) {
     if (!props.certificateArn) problems.push('certificateArn is required with domainName');
@@ -477,16 +480,18 @@ function validateDomainProps(props: ForwardAuthProps, config: Config): void {
     problems.push('certificateArn and hostedZoneId need domainName');
   if ((props.hostedZoneId === undefined) !== (props.hostedZoneName === undefined))
     problems.push('hostedZoneId and hostedZoneName go together');
-  if (problems.length > 0) throw new Error(`ForwardAuth: ${problems.join('; ')}`);
+  if (problems.length > 0) throw validationError('ForwardAuthDomain', `ForwardAuth: ${problems.join('; ')}`, scope);
 }
 
 /** Defence in depth: the loader already refused inline, file and env secrets; never bundle one by mistake. */
-function assertNoSecretValues(config: Config): Config {
+function assertNoSecretValues(scope: Construct, config: Config): Config {
   for (const portal of config.portals)
     for (const p of portal.providers)
       if (p.clientSecret && p.clientSecret.kind !== 'secretsManager')
-        throw new Error(
+        throw validationError(
+          'ForwardAuthSecretValue',
           `provider '${p.name}' of portal '${portal.name}': only Secrets Manager references may be bundled`,
+          scope,
         );
   return config;
 }

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Errors } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -343,5 +343,33 @@ describe('identity header names', () => {
     };
     const emitted = identityHeaders(portal as never, 'pocketid', { id: 'u', name: { full: 'U' } }).map(([n]) => n);
     expect(DEFAULT_IDENTITY_HEADERS).toEqual(emitted);
+  });
+});
+
+describe('props that cannot deploy', () => {
+  it.each([
+    [
+      'domainName without certificateArn',
+      { domainName: 'auth.example.com' },
+      /certificateArn is required with domainName/,
+    ],
+    ['a callbackRoleName IAM refuses', { callbackRoleName: 'a'.repeat(65) }, /is not a valid IAM role name/],
+  ])('rejects %s with CDK ValidationError, at the construct path', (_name, props, message) => {
+    // Prepare
+    const app = new App();
+
+    // Act
+    const act = () => new ForwardAuthStack(app, 'Invalid', { configFile: writeConfig(CONFIG), ...props });
+
+    // Assess
+    let thrown: unknown;
+    try {
+      act();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(Errors.isValidationError(thrown)).toBe(true);
+    expect((thrown as Error).message).toMatch(message);
+    expect((thrown as { constructPath?: string }).constructPath).toBe('Invalid/ForwardAuth');
   });
 });
