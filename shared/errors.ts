@@ -15,8 +15,9 @@ export class DependencyError extends Error {
     what: string,
     cause: unknown,
     readonly status: 502 | 503 = 503,
+    detail = `${what} failed`,
   ) {
     super(status === 503 ? 'Service temporarily unavailable' : 'The identity provider could not be reached', { cause });
-    this.detail = `${what} failed`;
+    this.detail = detail;
   }
 }

@@ -4,6 +4,7 @@ import { matchHost } from '../http/hosts.js';
 import { sha256 } from '../sessions/tokens.js';
 import type { SessionStore } from '../sessions/types.js';
 import { cookieScope, findProvider, type PortalRequest, redirect, sessionCookieName } from './context.js';
+import { exchangeFailure } from './exchange-failure.js';
 import type { LoginDeps } from './providers.js';
 import { decodeStateCookie, stateCookieName } from './state-cookie.js';
 
@@ -16,7 +17,8 @@ export interface CallbackDeps extends LoginDeps {
  * 1. Provider errors → 424; missing or malformed parameters → 400/401.
  * 2. Consume the login state (conditional delete: a replayed callback finds nothing) and check it belongs to this
  *    browser (binding secret from the state cookie) and this portal and provider.
- * 3. Exchange the code (openid-client checks state, PKCE and the OIDC nonce) and build the profile.
+ * 3. Exchange the code (openid-client checks state, PKCE and the OIDC nonce) and build the profile; a failure gets
+ *    an honest status (`exchange-failure.ts`: 401 expired code, 424 rejected client, 502 provider down, 503 ours).
  * 4. Store the session, set its cookie for the return URL's domain, clear this login's state cookie, 307 back.
  */
 export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Promise<Response> {
@@ -69,7 +71,7 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
       codeVerifier: login.codeVerifier,
     });
   } catch (err) {
-    throw new HttpError(500, 'An internal error occurred', { cause: err, detail: (err as Error).message });
+    throw exchangeFailure(err);
   }
 
   // 4. The session; its cookie is scoped to the return URL's domain (upstream), re-checked against the config.

@@ -95,11 +95,18 @@ function expectLoggedIn(hops: Hop[]): void {
   expect(last?.headers.get('x-forwarded-user')).toBe('alice');
 }
 
-/** Asserts that the code exchange failed: the callback answers 500 and the browser never reaches the app. */
-function expectCallbackFailed(hops: Hop[]): void {
+/**
+ * Asserts that the code exchange failed and the browser never reached the app: by default the IdP refused the client
+ * (invalid_client, 424); a failure on our side answers 500.
+ */
+function expectCallbackFailed(
+  hops: Hop[],
+  status = 424,
+  message = 'The identity provider rejected the client credentials of this auth server',
+): void {
   const callback = callbackHop(hops);
-  expect(callback?.status).toBe(500);
-  expect(callback?.body).toContain('An internal error occurred');
+  expect(callback?.status).toBe(status);
+  expect(callback?.body).toContain(message);
   expect(hops.at(-1)).toBe(callback);
 }
 
@@ -180,7 +187,7 @@ describe('KubernetesServiceAccountToken against an IdP that accepts only federat
     ['a wrong audience', { aud: 'https://someone-else.example.com' }, /claim 'aud'/],
     ['an expired token', { exp: Math.floor(Date.now() / 1000) - 120 }, /claim 'exp'.*expired/],
     ['a token without exp', { exp: undefined }, /claim 'exp'/],
-  ])('rejects a service-account token with %s (invalid_client, callback 500)', async (_name, claims, reason) => {
+  ])('rejects a service-account token with %s (invalid_client, callback 424)', async (_name, claims, reason) => {
     // Prepare
     project(await issuer.mint({ sub: SA_SUBJECT, aud: stack.idp.issuer, ...claims }));
 
@@ -237,8 +244,8 @@ describe('KubernetesServiceAccountToken against an IdP that accepts only federat
     // Act
     const hops = await stack.browser().login(APP);
 
-    // Assess: nothing reached the IdP's token endpoint.
-    expectCallbackFailed(hops);
+    // Assess: nothing reached the IdP's token endpoint; the missing file is ours to fix (500).
+    expectCallbackFailed(hops, 500, 'An internal error occurred');
     expect(callbackFailureDetail(stack)).toContain(
       `failed to read Kubernetes service account token from '${tokenFile}' (ENOENT)`,
     );
@@ -404,6 +411,23 @@ describe('AwsWebIdentity (STS GetWebIdentityToken) against an IdP that accepts o
     ]);
   });
 
+  it('answers 503 when STS keeps failing with server errors, and the next login works', async () => {
+    // Prepare: more 500s than the SDK's three attempts.
+    const s = await start('AwsWebIdentity');
+    const failure = () => FakeSts.error(500, 'InternalFailure', 'An internal error occurred in STS');
+    sts.inject(failure(), failure(), failure(), failure());
+
+    // Act
+    const failed = await s.browser().login(APP);
+    sts.reset();
+    const retried = await s.browser().login(APP);
+
+    // Assess: our dependency failed (503, "try again later"); nothing was cached or lost.
+    expectCallbackFailed(failed, 503, 'Service temporarily unavailable');
+    expect(callbackFailureDetail(s)).toContain('InternalFailure');
+    expectLoggedIn(retried);
+  });
+
   it('rejects the login with the STS error when outbound federation is disabled', async () => {
     // Prepare
     const s = await start('AwsWebIdentity');
@@ -418,8 +442,8 @@ describe('AwsWebIdentity (STS GetWebIdentityToken) against an IdP that accepts o
     // Act
     const hops = await s.browser().login(APP);
 
-    // Assess
-    expectCallbackFailed(hops);
+    // Assess: STS answered, with a refusal only the account owner can lift (500, not "try again later").
+    expectCallbackFailed(hops, 500, 'An internal error occurred');
     expect(callbackFailureDetail(s)).toContain('OutboundWebIdentityFederationDisabledException');
     expect(s.idp.federatedAuth).toEqual([]);
   });

@@ -125,11 +125,11 @@ describe('provider TLS options against an HTTPS identity provider', () => {
       // Act
       const hops = await browser(s).login(APP);
 
-      // Assess: the browser got through the IdP, the server could not reach its token endpoint.
+      // Assess: the browser got through the IdP, the server could not reach its token endpoint (502).
       const callback = hops.at(-1);
       expect(callback?.url).toMatch(/^https:\/\/auth\.example\.com\/portals\/main\/oauth2\/callback\?/);
-      expect(callback?.status).toBe(500);
-      expect(callback?.body).toContain('An internal error occurred');
+      expect(callback?.status).toBe(502);
+      expect(callback?.body).toContain('The identity provider could not be reached');
       expect(failureLogs(s)).toMatch(/code exchange with provider 'pocketid' failed/);
       expect(failureLogs(s)).toMatch(CERT_ERROR);
     });
@@ -180,8 +180,8 @@ describe('provider TLS options against an HTTPS identity provider', () => {
       // Act
       const hops = await browser(s).login(APP);
 
-      // Assess
-      expect(hops.at(-1)?.status).toBe(500);
+      // Assess: an untrusted certificate means the provider cannot be reached safely (502).
+      expect(hops.at(-1)?.status).toBe(502);
       expect(failureLogs(s)).toMatch(CERT_ERROR);
     });
   });

@@ -1,0 +1,67 @@
+/**
+ * The callback bundle when Secrets Manager fails (real SDK against the loopback fake): a server fault is ours and
+ * temporary (503, the next login works), a missing secret is a deployment mistake (500); neither is shown.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSecretsManager } from '../helpers/fakes/secrets-manager.js';
+import { type Deployment, pocketIdConfig, startDeployment } from './helpers/deployment.js';
+import { type Bundles, LambdaBrowser, loadBundles } from './helpers/lambda-browser.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const APP = 'https://app.example.com/dashboard';
+
+let deployment: Deployment;
+let bundles: Bundles;
+
+beforeAll(async () => {
+  deployment = await startDeployment({ rawConfig: (issuer) => pocketIdConfig(issuer, { logs: { level: 'error' } }) });
+  bundles = loadBundles(ROOT);
+});
+afterAll(async () => {
+  await deployment?.close();
+});
+
+const browser = () =>
+  new LambdaBrowser({
+    bundles,
+    config: deployment.config,
+    idp: deployment.idp.issuer,
+    authHost: 'auth.example.com',
+    verifyVia: 'functionUrl',
+  });
+
+describe('the callback when Secrets Manager fails', () => {
+  it('answers 500 when the secret does not exist (a deployment mistake, not a passing failure)', async () => {
+    // Prepare: runs first, while this container has no secret cached (failures are never cached).
+    deployment.secretsManager.inject(
+      FakeSecretsManager.error('ResourceNotFoundException', "Secrets Manager can't find the specified secret."),
+    );
+
+    // Act
+    const hops = await browser().login(APP, 'alice');
+
+    // Assess
+    const callback = hops.find((h) => h.fn === 'callback');
+    expect(callback?.status).toBe(500);
+    expect(callback?.body).toContain('An internal error occurred');
+  });
+
+  it('answers 503 while Secrets Manager has server errors, and the next login reads the secret', async () => {
+    // Prepare: more server faults than the SDK's three attempts; nothing is cached yet in this container.
+    const fault = () => ({ ...FakeSecretsManager.error('InternalServiceError', 'internal failure'), status: 500 });
+    deployment.secretsManager.inject(fault(), fault(), fault(), fault());
+
+    // Act
+    const failed = await browser().login(APP, 'alice');
+    deployment.secretsManager.reset();
+    const retried = await browser().login(APP, 'alice');
+
+    // Assess
+    const callback = failed.find((h) => h.fn === 'callback');
+    expect(callback?.status).toBe(503);
+    expect(callback?.body).toContain('Service temporarily unavailable');
+    expect(failed.at(-1)).toBe(callback);
+    expect(retried.find((h) => h.fn === 'callback')?.status).toBe(307);
+  });
+});
