@@ -46,6 +46,8 @@ export function publicError(err: unknown): { status: number; message: string } {
 export function errorResponse(err: unknown, format: 'text' | 'json', headers?: HeadersInit): Response {
   const { status, message } = publicError(err);
   const h = new Headers(headers);
+  // An error is about this request (a missing header, a denied condition): never let a cache in front replay it.
+  if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
   if (format === 'json') {
     h.set('Content-Type', 'application/json; charset=utf-8');
     return new Response(JSON.stringify({ error: message }), { status, headers: h });

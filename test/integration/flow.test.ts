@@ -264,6 +264,36 @@ describe('forward-auth round trip, dedicated sub-domain mode', () => {
     );
   });
 
+  it('marks every forward-auth answer Cache-Control: no-store (200, 303, 400, 401, 403)', async () => {
+    // Prepare: a cache in front of verify must never replay one user's identity headers (or 403) to another.
+    const b = stack.browser();
+    await b.login(APP);
+    const token = (await b.cookie(APP, 'tf_sess_main'))?.value ?? '';
+    const check = (query: string, headers: Record<string, string>) =>
+      fetch(`${stack.server.url}/portals/main${query}`, {
+        redirect: 'manual',
+        headers: {
+          'X-Forwarded-Host': 'app.example.com',
+          'X-Forwarded-Proto': 'https',
+          'X-Forwarded-Uri': '/',
+          ...headers,
+        },
+      });
+
+    // Act
+    const answers = await Promise.all([
+      check('', { Cookie: `tf_sess_main=${token}` }),
+      check('', { Accept: 'text/html' }),
+      check('', { 'X-Forwarded-Host': 'evil.example.net' }),
+      check('', { Accept: 'application/json' }),
+      check(`?if=${encodeURIComponent('Group("nope")')}`, { Cookie: `tf_sess_main=${token}` }),
+    ]);
+
+    // Assess
+    expect(answers.map((r) => r.status)).toEqual([200, 303, 400, 401, 403]);
+    expect(answers.map((r) => r.headers.get('cache-control'))).toEqual(Array(5).fill('no-store'));
+  });
+
   it('answers the bearer verify API as upstream (routes-api cases)', async () => {
     const b = stack.browser();
     await b.login(APP);
