@@ -28,6 +28,9 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The identity headers a portal without a `headers` key sends (shared/routes/identity-headers.ts, upstream order). */
 export const DEFAULT_IDENTITY_HEADERS = ['X-Forwarded-User', 'X-Authenticated-User', 'X-Forwarded-Displayname'];
 
+/** `maxResponseBodySize` of the printed Traefik middleware (docs/recipes/traefik.*.yml use the same). */
+export const TRAEFIK_MAX_RESPONSE_BODY = 65536;
+
 export interface ForwardAuthProps {
   /**
    * Path of `tfa-config.yaml`. It is validated at synth with the standalone server's loader (same messages; an invalid
@@ -302,6 +305,8 @@ export class ForwardAuth extends Construct {
       // Cookie: the answer's (the browser's minus the session and state cookies), deleted when the answer has none.
       const headers = [...identityHeaderNames(p), ...(p.stripAuthCookies ? ['Cookie'] : [])];
       if (headers.length > 0) lines.push('        authResponseHeaders:', ...headers.map((h) => `          - ${h}`));
+      // Our answers are a few hundred bytes; Traefik (>= 2.11.38 / 3.6.9) warns at startup without a limit.
+      lines.push(`        maxResponseBodySize: ${TRAEFIK_MAX_RESPONSE_BODY}`);
     });
     return lines.join('\n');
   }

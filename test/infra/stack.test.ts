@@ -14,6 +14,7 @@ import { addAwsSolutionsChecks } from '../../infra/nag.js';
 import { ForwardAuthStack } from '../../infra/stack.js';
 import { identityHeaders } from '../../shared/routes/identity-headers.js';
 import { TABLE } from '../../shared/sessions/table.js';
+import { renderRecipe } from '../e2e/harness/recipes.js';
 import { actionsOf, filesContaining, filesUnder, joinValue, roleStatements, writeConfig } from './helpers.js';
 
 const KNOWN_SECRET = 'synth-must-never-see-this-7f3a9c1e5b2d';
@@ -300,6 +301,7 @@ describe('outputs', () => {
               address: 'https://abc.lambda-url.eu-west-1.on.aws/portals/main',
               trustForwardHeader: true,
               authResponseHeaders: ['X-Forwarded-User', 'X-Authenticated-User', 'X-Forwarded-Displayname', 'Cookie'],
+              maxResponseBodySize: 65536,
             },
           },
           'tfa-ops': {
@@ -307,11 +309,35 @@ describe('outputs', () => {
               address: 'https://abc.lambda-url.eu-west-1.on.aws/portals/ops',
               trustForwardHeader: true,
               authResponseHeaders: ['X-User', 'X-Groups'],
+              maxResponseBodySize: 65536,
             },
           },
         },
       },
     });
+  });
+
+  it('prints for a default-headers portal exactly the tfa-main middleware that the Traefik e2e suite runs', () => {
+    // Prepare: docs/recipes/traefik.dedicated.yml with the Function URL as the check address.
+    const recipe = parse(
+      renderRecipe('traefik.dedicated.yml', {
+        APP_HOST: 'app.example.com',
+        AUTH_HOST: 'auth.example.com',
+        AUTH_ADDRESS: 'https://abc.lambda-url.eu-west-1.on.aws',
+        PORTAL: 'main',
+        AUTH_UPSTREAM: 'http://127.0.0.1:4181',
+        APP_UPSTREAM: 'http://127.0.0.1:3000',
+      }),
+    );
+    const sorted = (m: { forwardAuth: { authResponseHeaders: string[] } }) => ({
+      forwardAuth: { ...m.forwardAuth, authResponseHeaders: [...m.forwardAuth.authResponseHeaders].sort() },
+    });
+
+    // Act
+    const printed = parse(value('TraefikMiddleware')).http.middlewares['tfa-main'];
+
+    // Assess (Traefik does not care about the order of authResponseHeaders)
+    expect(sorted(printed)).toEqual(sorted(recipe.http.middlewares['tfa-main']));
   });
 
   it('prints the put-secret-value command for the created secret, without a value', () => {

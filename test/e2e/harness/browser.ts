@@ -43,7 +43,8 @@ export interface PageReport {
  * every document the page shows are collected into the returned report.
  */
 export async function openPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; report: PageReport }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // The Traefik suite serves HTTPS with Traefik's self-signed default certificate (the Caddy and nginx ones plain HTTP).
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors: true });
   context.setDefaultTimeout(15_000);
   context.setDefaultNavigationTimeout(15_000);
   const report: PageReport = { console: [], cspViolations: [] };

@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { BrowserContext, Page } from 'playwright-core';
 import { redirectChain, signInAtIdp } from './browser.js';
 import type { EchoApp, EchoedRequest } from './upstream.js';
@@ -55,19 +56,22 @@ export interface RawResponse {
 
 /**
  * One GET to the proxy on 127.0.0.1 with a chosen Host and arbitrary headers (a client that forges headers is not a
- * browser, so this is plain node:http). Times out after 10 s.
+ * browser, so this is plain node:http, or node:https with the app's host as SNI and any certificate accepted when the
+ * app is served over HTTPS). Times out after 10 s.
  */
 export function rawGet(app: ProxiedApp, path: string, headers: Record<string, string>): Promise<RawResponse> {
-  const host = new URL(app.appOrigin).host;
+  const origin = new URL(app.appOrigin);
+  const tls = origin.protocol === 'https:';
   return new Promise((resolve, reject) => {
-    const req = httpRequest(
+    const req = (tls ? httpsRequest : httpRequest)(
       {
         host: '127.0.0.1',
         port: app.proxyPort,
         path,
         method: 'GET',
-        headers: { Host: host, ...headers },
+        headers: { Host: origin.host, ...headers },
         timeout: 10_000,
+        ...(tls ? { servername: origin.hostname, rejectUnauthorized: false } : {}),
       },
       (res) => {
         let body = '';

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** One request as the protected app received it from the proxy. */
 export interface EchoedRequest {
@@ -41,6 +43,29 @@ export async function startEchoApp(): Promise<EchoApp> {
 <pre id="echo">${escapeHtml(json)}</pre></body></html>`,
     );
   });
+  // A websocket upgrade is echoed too: the handshake (RFC 6455 §4.2.2), then one text frame with the same JSON.
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req, socket) => {
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
+    const echoed: EchoedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
+    received.push(echoed);
+    const key = req.headers['sec-websocket-key'];
+    if (typeof key !== 'string' || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    const payload = Buffer.from(JSON.stringify(echoed), 'utf8');
+    // FIN + text opcode; 16-bit extended length (the JSON stays far below 64 KiB).
+    const header = Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff]);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
+    socket.write(Buffer.concat([header, payload]));
+    socket.on('error', () => {});
+    socket.on('data', () => {});
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -50,6 +75,7 @@ export async function startEchoApp(): Promise<EchoApp> {
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
         server.close(() => resolve());
       }),
   };
