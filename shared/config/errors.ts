@@ -21,10 +21,15 @@ export class ConfigError extends Error {
 /** Keys whose values must never be echoed back in an error message. */
 const SECRET_KEYS = /(secret|signingkey|pem)$/i;
 
+/** Whether a key (`clientSecret`, `tlsKeyPEM`, ...) holds a secret whose value must never be shown. */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.test(key.replace(/\[\d+\]$/, ''));
+}
+
 /** Renders a bad value for an error message, hiding secrets and truncating long values. */
 export function showValue(path: string, value: unknown): string {
   const key = path.split('.').pop() ?? '';
-  if (SECRET_KEYS.test(key.replace(/\[\d+\]$/, ''))) return '(value hidden)';
+  if (isSecretKey(key)) return '(value hidden)';
   const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -32,7 +32,10 @@ const MINUTE = 60_000;
 export interface NormalizeOptions {
   /** Read `clientSecretFile` / `tlsCACertificatePath` now, so a missing file is a config error. @default true */
   readFiles?: boolean;
-  /** Environment for `clientSecretEnv` checks. @default {} */
+  /**
+   * The environment the server will run with: when given, a `clientSecretEnv` naming an unset or empty variable is an
+   * error now rather than at the first login. Left out where the environment is not the runtime's (`cdk synth`).
+   */
   env?: Record<string, string | undefined>;
   /**
    * Accept a provider with neither a client secret nor an assertion: at `cdk synth` the stack creates a Secrets
@@ -55,7 +58,11 @@ export interface Notice {
 class Normalizer {
   readonly issues: ConfigIssue[] = [];
   readonly notices: Notice[] = [];
-  constructor(readonly opts: Required<NormalizeOptions>) {}
+  constructor(
+    readonly opts: Required<NormalizeOptions>,
+    /** Whether `opts.env` is the runtime environment (it was passed), so `clientSecretEnv` can be checked. */
+    readonly checkEnv = false,
+  ) {}
 
   error(path: string, message: string, value?: unknown): void {
     this.issues.push({ path, message: value === undefined ? message : `${message} (got ${showValue(path, value)})` });
@@ -90,12 +97,15 @@ export function normalizeConfig(
   raw: RawConfig,
   options: NormalizeOptions = {},
 ): { config: Config; issues: ConfigIssue[]; notices: Notice[] } {
-  const n = new Normalizer({
-    readFiles: options.readFiles ?? true,
-    env: options.env ?? {},
-    allowMissingCredential: options.allowMissingCredential ?? false,
-    logsToTerminal: options.logsToTerminal ?? true,
-  });
+  const n = new Normalizer(
+    {
+      readFiles: options.readFiles ?? true,
+      env: options.env ?? {},
+      allowMissingCredential: options.allowMissingCredential ?? false,
+      logsToTerminal: options.logsToTerminal ?? true,
+    },
+    options.env !== undefined,
+  );
   const server = raw.server ?? {};
   const cookies = raw.cookies ?? {};
   const tokens = raw.tokens ?? {};
@@ -722,6 +732,11 @@ function secretRef(
     case 'clientSecretEnv':
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value))
         n.error(`${path}.clientSecretEnv`, 'must be an environment variable name', value);
+      else if (n.checkEnv && !n.opts.env[value]?.trim())
+        n.error(
+          `${path}.clientSecretEnv`,
+          `names the environment variable '${value}', which is ${n.opts.env[value] === undefined ? 'not set' : 'empty'}`,
+        );
       return { kind: 'env', name: value };
     case 'clientSecretArn':
       return { kind: 'secretsManager', secretId: value, ...(kmsKeyArn ? { kmsKeyArn } : {}) };

@@ -1226,7 +1226,7 @@ describe('secret values never appear in error messages', () => {
     const err = configError(() => parseConfig(yaml));
 
     // Assess
-    expect(err.issues[0]?.message).toMatch(/^YAML: /);
+    expect(err.issues[0]?.message).toMatch(/^YAML syntax error at line \d+, column \d+: /);
     expect(err.message).not.toContain(SECRET);
   });
 });
@@ -1257,21 +1257,64 @@ describe('YAML parsing', () => {
     expect(config.portals[0]?.providers[0]?.name).toBe('pocketid');
   });
 
-  it('reports a YAML syntax error', () => {
+  it('reports a YAML syntax error with its line, column and the offending line', () => {
+    // Act
+    const err = configError(() => parseConfig('server:\n  port: 4181\n portals:\n  - name: main\n'));
+
+    // Assess
+    expect(err.issues).toEqual([
+      {
+        path: '',
+        message: [
+          'YAML syntax error at line 3, column 1: All mapping items must start at the same column',
+          '     3 |  portals:',
+          '       | ^',
+        ].join('\n'),
+      },
+    ]);
+  });
+
+  it('reports an unclosed bracket at the end of the file', () => {
     // Act
     const err = configError(() => parseConfig('portals: [\n  - name: main\n'));
 
     // Assess
-    expect(err.issues.length).toBeGreaterThan(0);
-    expect(err.issues[0]).toEqual({ path: '', message: expect.stringMatching(/^YAML: .*line 2/) });
+    expect(err.issues[0]?.message).toMatch(/^YAML syntax error at line \d+, column \d+: /);
   });
 
-  it('reports a duplicate key', () => {
+  it('reports a duplicate key, pointing at the second one', () => {
     // Act
     const err = configError(() => parseConfig('portals:\n  - name: main\n    name: other\n'));
 
     // Assess
-    expect(err.issues).toEqual([{ path: '', message: expect.stringMatching(/^YAML: Map keys must be unique/) }]);
+    expect(err.issues).toEqual([
+      {
+        path: '',
+        message: [
+          'YAML syntax error at line 3, column 5: Map keys must be unique',
+          '     3 |     name: other',
+          '       |     ^',
+        ].join('\n'),
+      },
+    ]);
+  });
+
+  it('hides a secret value and key material on the offending line', () => {
+    // Prepare
+    const SECRET = 'TOPSECRET-d0n7-l34k';
+
+    // Act
+    const dup = configError(() => parseConfig(`tokens:\n  signingKey: a\n  signingKey: ${SECRET}\n`));
+    const pem = configError(() =>
+      parseConfig(
+        'server:\n  tlsKeyPEM: |\n    MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n   MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n',
+      ),
+    );
+
+    // Assess
+    expect(dup.issues[0]?.message).toContain('  signingKey: (value hidden)');
+    expect(dup.message).not.toContain(SECRET);
+    expect(pem.message).not.toContain('MIIEvQ');
   });
 
   it('treats an empty document as a config without portals', () => {
