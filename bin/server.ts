@@ -5,6 +5,7 @@ import { findConfigFile, loadConfigFile } from '../shared/config/load.js';
 import type { Notice } from '../shared/config/normalize.js';
 import type { Config } from '../shared/config/types.js';
 import { createLogger } from '../shared/log.js';
+import { checkProviders } from './check.js';
 import { startStandalone } from './standalone.js';
 
 const HELP = `Usage: npm start -- [options]
@@ -21,6 +22,8 @@ Options:
       --dynamodb-endpoint <u>  use a real DynamoDB endpoint instead of the embedded store
       --table <name>           DynamoDB table name (overrides sessions.tableName)
       --demo                   run the demo even if a config file exists
+      --check                  load the config, fetch every provider's discovery document and JWKS, print one
+                               OK/FAIL line per provider and exit (0: all OK, 1: a problem)
   -h, --help                   show this help`;
 
 async function main(): Promise<void> {
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
       'dynamodb-endpoint': { type: 'string' },
       table: { type: 'string' },
       demo: { type: 'boolean' },
+      check: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -46,6 +50,14 @@ async function main(): Promise<void> {
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
     throw new Error(`--port: invalid port '${values.port}'`);
+
+  if (values.check) {
+    if (!file) throw new ConfigError([{ path: '', message: '--check needs a config file (TFA_CONFIG or --config)' }]);
+    const { config } = loadConfigFile(file, { env, logsToTerminal: process.stdout.isTTY === true });
+    console.log(`Configuration OK: ${file}`);
+    process.exitCode = (await checkProviders(config)) ? 0 : 1;
+    return;
+  }
 
   let config: Config;
   let notices: Notice[] = [];

@@ -11,6 +11,7 @@ import { portalPages } from '../shared/app/pages.js';
 import { registerVerifyRoutes } from '../shared/app/verify-routes.js';
 import { providerAssertion } from '../shared/assertions/source.js';
 import { ConditionCache } from '../shared/conditions/conditions.js';
+import { providerCallbacks } from '../shared/config/callback-urls.js';
 import type { Notice } from '../shared/config/normalize.js';
 import type { Config } from '../shared/config/types.js';
 import { createLogger, type Logger } from '../shared/log.js';
@@ -130,6 +131,10 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
+  // The redirect URI a provider rejects as unregistered is the commonest first-login failure: say it up front.
+  for (const cb of providerCallbacks(config))
+    for (const url of cb.urls)
+      log.info(`Register this callback URL at ${cb.displayName}`, { url, portal: cb.portal, provider: cb.provider });
   const host = (opts.bind ?? config.server.bind) === '0.0.0.0' ? '127.0.0.1' : (opts.bind ?? config.server.bind);
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 

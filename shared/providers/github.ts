@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import type { GitHubConfig } from '../config/types.js';
 import type { Profile } from '../profile.js';
-import { clientAuthentication, describe, type ProviderDeps } from './oidc.js';
+import { clientAuthentication, describe, fetchJson, type ProviderDeps } from './oidc.js';
 import type { AuthorizationRequest, CodeExchange, OAuthProvider } from './provider.js';
 import { ProviderError } from './provider.js';
 
@@ -10,6 +10,8 @@ export const GITHUB_ENDPOINTS = {
   authorization: 'https://github.com/login/oauth/authorize',
   token: 'https://github.com/login/oauth/access_token',
   graphql: 'https://api.github.com/graphql',
+  /** The API root, a public JSON index: what `--check` fetches. */
+  api: 'https://api.github.com/',
 } as const;
 
 /** The node ID of the account (`viewer.id`), kept because logins can be renamed and node IDs cannot. */
@@ -65,6 +67,12 @@ export class GitHubProvider implements OAuthProvider {
       params.code_challenge_method = 'S256';
     }
     return client.buildAuthorizationUrl(this.configuration, params);
+  }
+
+  /** GitHub has no discovery document or JWKS (plain OAuth 2.0): the check is that its API answers. */
+  async check(): Promise<string> {
+    await fetchJson(this.fetch, GITHUB_ENDPOINTS.api, this.config.requestTimeout, this.config.name);
+    return `${GITHUB_ENDPOINTS.api} answers (plain OAuth 2.0: no discovery document or JWKS)`;
   }
 
   async exchange(req: CodeExchange): Promise<Profile> {

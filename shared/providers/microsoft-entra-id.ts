@@ -56,6 +56,10 @@ export class MicrosoftEntraIDProvider extends OIDCProvider {
     return new client.Configuration(entraMetadata(tenant), this.config.clientID, undefined, clientAuth);
   }
 
+  protected override discoveryUrl(): string {
+    return `${LOGIN}/${this.config.tenantID}/v2.0/.well-known/openid-configuration`;
+  }
+
   /** @throws ProviderError when `iss` is not the issuer of the token's own tenant `tid`. */
   protected override toProfile(claims: Record<string, unknown>): Profile {
     const tid = typeof claims.tid === 'string' ? claims.tid : '';

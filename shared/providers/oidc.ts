@@ -40,6 +40,7 @@ const tokenCapture = new AsyncLocalStorage<{ body?: Record<string, unknown> }>()
  */
 export class OIDCProvider implements OAuthProvider {
   private configuration?: Promise<client.Configuration>;
+  private fetchFn?: typeof fetch;
   /**
    * Whether a token response without an ID token may fall back to the userinfo endpoint, as upstream does. Off where
    * the ID token carries checks userinfo cannot (Entra ID's tenant).
@@ -100,6 +101,31 @@ export class OIDCProvider implements OAuthProvider {
     }
   }
 
+  async check(): Promise<string> {
+    const meta = (await this.getConfiguration()).serverMetadata();
+    const get = (url: string) => fetchJson(this.baseFetch(), url, this.config.requestTimeout, this.config.name);
+    const discoveryUrl = this.discoveryUrl(meta);
+    const doc = await get(discoveryUrl);
+    if (typeof doc.issuer !== 'string' || typeof doc.jwks_uri !== 'string')
+      throw new ProviderError(`${discoveryUrl}: not a discovery document (no issuer or jwks_uri)`);
+    if (!meta.jwks_uri) throw new ProviderError(`provider '${this.config.name}' has no JWKS URL`);
+    const jwks = await get(meta.jwks_uri);
+    const keys = Array.isArray(jwks.keys) ? jwks.keys.length : 0;
+    if (keys === 0) throw new ProviderError(`${meta.jwks_uri}: the JWKS has no keys`);
+    return `discovery ${discoveryUrl}, JWKS ${meta.jwks_uri} (${keys} ${keys === 1 ? 'key' : 'keys'})`;
+  }
+
+  /** Where the provider publishes its discovery document; Entra ID's is under the configured tenant. */
+  protected discoveryUrl(meta: client.ServerMetadata): string {
+    return `${meta.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  }
+
+  /** The provider's network: the test override, else a fetch with its TLS options, else the global one. */
+  private baseFetch(): typeof fetch {
+    this.fetchFn ??= this.deps.fetch ?? createProviderFetch(this.config.tls) ?? fetch;
+    return this.fetchFn;
+  }
+
   /** Builds (once) the openid-client Configuration; a failed discovery is retried on the next call. */
   private getConfiguration(): Promise<client.Configuration> {
     if (!this.configuration) {
@@ -113,7 +139,7 @@ export class OIDCProvider implements OAuthProvider {
 
   private async buildConfiguration(): Promise<client.Configuration> {
     const c = this.config;
-    const customFetch = capturingFetch(this.deps.fetch ?? createProviderFetch(c.tls) ?? fetch);
+    const customFetch = capturingFetch(this.baseFetch());
     const cfg = await this.createConfiguration(clientAuthentication(c, this.deps), customFetch);
     cfg.timeout = c.requestTimeout / 1000;
     cfg[client.customFetch] = customFetch;
@@ -189,6 +215,30 @@ export async function discover(
       cause: err,
     });
   }
+}
+
+/** GETs a JSON object within the provider's timeout. @throws ProviderError naming the URL and what went wrong */
+export async function fetchJson(
+  fetchFn: typeof fetch,
+  url: string,
+  timeoutMs: number,
+  provider: string,
+): Promise<Record<string, unknown>> {
+  let res: Response;
+  try {
+    res = await fetchFn(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    throw new ProviderError(`${url}: unreachable (${cause ?? describe(err)})`, { cause: err });
+  }
+  if (!res.ok) throw new ProviderError(`${url}: HTTP ${res.status}`);
+  try {
+    const body = (await res.json()) as unknown;
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
+  } catch {
+    // Reported below.
+  }
+  throw new ProviderError(`${url}: not a JSON object (provider '${provider}')`);
 }
 
 /**

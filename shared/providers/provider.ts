@@ -25,6 +25,11 @@ export interface OAuthProvider {
   authorizationUrl(req: AuthorizationRequest): Promise<URL>;
   /** Exchanges the code (checking state, PKCE and nonce) and returns the user's profile. */
   exchange(req: CodeExchange): Promise<Profile>;
+  /**
+   * Fetches what a login will need from the provider (its discovery document and JWKS) and returns a one-line summary;
+   * for `npm start -- --check`. @throws ProviderError naming what failed
+   */
+  check(): Promise<string>;
 }
 
 /** The providers of every portal, built once per process (see `registry.ts`); the login and callback use cases read it. */

@@ -285,6 +285,22 @@ describe('outputs', () => {
     ]);
   });
 
+  it('names, for each provider, the exact redirect URIs to register at it', () => {
+    expect(value('ProviderCallbackUrls1').split(' ')).toEqual([
+      'https://auth.example.com/portals/main/oauth2/callback',
+      'https://auth.example.com/oauth2/callback',
+      'https://login.example.org/portals/main/oauth2/callback',
+      'https://login.example.org/oauth2/callback',
+    ]);
+    expect(value('ProviderCallbackUrls2').split(' ')).toEqual([
+      'https://auth.example.com/portals/ops/oauth2/callback',
+      'https://login.example.org/portals/ops/oauth2/callback',
+    ]);
+    expect(
+      (template.toJSON().Outputs as Record<string, { Description: string }>).ProviderCallbackUrls2?.Description,
+    ).toBe("Register as redirect URI(s) at Pocket ID (portal 'ops', provider 'pocketid')");
+  });
+
   it('gives the verify URLs of the Function URL and of the API custom domain', () => {
     expect(value('VerifyFunctionUrls')).toBe(
       'https://abc.lambda-url.eu-west-1.on.aws/portals/main https://abc.lambda-url.eu-west-1.on.aws/portals/ops',

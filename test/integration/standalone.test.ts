@@ -55,6 +55,40 @@ describe('standalone server', () => {
     }
   });
 
+  it('logs, for each provider, the exact callback URLs to register at it', async () => {
+    const { config } = validateConfig({
+      server: {
+        domains: [
+          { domain: 'example.com', authHost: 'auth.example.com' },
+          { domain: 'example.org', authPort: 8443 },
+        ],
+        basePath: '/auth',
+      },
+      defaultPortal: 'main',
+      portals: [
+        { name: 'main', providers },
+        { name: 'ops', providers: [{ google: { clientID: 'g', clientSecret: 's' } }] },
+      ],
+    });
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', json: true, write: (l) => lines.push(l) });
+    const server = await startStandalone({ config, port: 0, bind: '127.0.0.1', log });
+    await server.close();
+
+    const registered = lines
+      .map((l) => JSON.parse(l) as Record<string, string>)
+      .filter((l) => l.msg?.startsWith('Register this callback URL'))
+      .map((l) => `${l.msg} ${l.portal}/${l.provider}: ${l.url}`);
+    expect(registered).toEqual([
+      'Register this callback URL at Pocket ID main/pocketid: https://auth.example.com/auth/portals/main/oauth2/callback',
+      'Register this callback URL at Pocket ID main/pocketid: https://auth.example.com/auth/oauth2/callback',
+      'Register this callback URL at Pocket ID main/pocketid: https://example.org:8443/auth/portals/main/oauth2/callback',
+      'Register this callback URL at Pocket ID main/pocketid: https://example.org:8443/auth/oauth2/callback',
+      'Register this callback URL at Google ops/google: https://auth.example.com/auth/portals/ops/oauth2/callback',
+      'Register this callback URL at Google ops/google: https://example.org:8443/auth/portals/ops/oauth2/callback',
+    ]);
+  });
+
   it('answers 404 page not found for unknown routes and keeps X-Request-Id from the trusted header', async () => {
     const { config } = validateConfig({
       server: { trustedRequestIdHeader: 'X-Trace' },

@@ -43,6 +43,8 @@ export class FakeGitHub extends FakeAuthorizationServer {
 
   protected handle(req: RecordedRequest): FakeReply {
     if (req.path === '/graphql') return this.graphql(req);
+    // The API root's public index (what `--check` fetches).
+    if (req.path === '/') return jsonReply(200, { current_user_url: 'https://api.github.com/user' });
     if (req.path !== '/login/oauth/access_token') return jsonReply(404, { message: 'Not Found' });
 
     const grant = this.redeem(req, githubError);

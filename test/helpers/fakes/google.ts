@@ -27,6 +27,11 @@ export class FakeGoogle extends FakeAuthorizationServer {
 
   protected async handle(req: RecordedRequest): Promise<FakeReply> {
     if (req.path === '/oauth2/v3/certs') return this.jwks();
+    if (req.path === '/.well-known/openid-configuration')
+      return jsonReply(200, {
+        issuer: 'https://accounts.google.com',
+        jwks_uri: 'https://www.googleapis.com/oauth2/v3/certs',
+      });
     if (req.path === '/oauth2/v1/userinfo') {
       const user = this.accessTokens.get(FakeAuthorizationServer.accessToken(req) ?? '');
       if (!user) return jsonReply(401, { error: { code: 401, status: 'UNAUTHENTICATED' } });

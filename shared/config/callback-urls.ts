@@ -1,0 +1,27 @@
+import type { Config } from './types.js';
+
+/** Where one provider sends browsers back: the redirect URIs to register in its OAuth client. */
+export interface ProviderCallback {
+  portal: string;
+  /** The provider's `name` in the portal. */
+  provider: string;
+  displayName: string;
+  /**
+   * `https://{authHost}{basePath}/portals/{portal}/oauth2/callback` for every domain (and the short form for the
+   * default portal). Without `server.domains` the host is the app's own (sub-path mode): `<app host>` stands for it.
+   */
+  urls: string[];
+}
+
+/** The exact callback URLs each provider must have registered, derived from the config alone. */
+export function providerCallbacks(config: Config): ProviderCallback[] {
+  const { server, defaultPortal } = config;
+  const hosts = server.domains.length > 0 ? server.domains.map((d) => d.authHost) : ['<app host>'];
+  return config.portals.flatMap((p) => {
+    const urls = hosts.flatMap((host) => [
+      `https://${host}${server.basePath}/portals/${p.name}/oauth2/callback`,
+      ...(p.name === defaultPortal ? [`https://${host}${server.basePath}/oauth2/callback`] : []),
+    ]);
+    return p.providers.map((pr) => ({ portal: p.name, provider: pr.name, displayName: pr.displayName, urls }));
+  });
+}
