@@ -2,7 +2,7 @@ import * as client from 'openid-client';
 import type { GitHubConfig } from '../config/types.js';
 import type { Profile } from '../profile.js';
 import { clientAuthentication, describe, fetchJson, type ProviderDeps } from './oidc.js';
-import type { AuthorizationRequest, CodeExchange, OAuthProvider } from './provider.js';
+import type { AuthorizationRequest, CodeExchange, OAuthProvider, SignIn } from './provider.js';
 import { ProviderError } from './provider.js';
 
 /** GitHub's endpoints, fixed as upstream has them. */
@@ -73,6 +73,15 @@ export class GitHubProvider implements OAuthProvider {
   async check(): Promise<string> {
     await fetchJson(this.fetch, GITHUB_ENDPOINTS.api, this.config.requestTimeout, this.config.name);
     return `${GITHUB_ENDPOINTS.api} answers (plain OAuth 2.0: no discovery document or JWKS)`;
+  }
+
+  async signIn(req: CodeExchange): Promise<SignIn> {
+    return { profile: await this.exchange(req) };
+  }
+
+  /** GitHub is not an OpenID provider: no RP-initiated logout. */
+  async endSessionEndpoint(): Promise<URL | undefined> {
+    return undefined;
   }
 
   async exchange(req: CodeExchange): Promise<Profile> {

@@ -4,7 +4,7 @@ import { isLoopbackHost } from '../config/names.js';
 import type { OIDCFamilyConfig, OIDCProviderConfig } from '../config/types.js';
 import { type Profile, profileFromClaims } from '../profile.js';
 import type { SecretResolver } from '../secrets/resolver.js';
-import type { AuthorizationRequest, CodeExchange, OAuthProvider } from './provider.js';
+import type { AuthorizationRequest, CodeExchange, OAuthProvider, SignIn } from './provider.js';
 import { ProviderError } from './provider.js';
 import { createProviderFetch } from './tls.js';
 
@@ -68,10 +68,16 @@ export class OIDCProvider implements OAuthProvider {
   }
 
   async exchange(req: CodeExchange): Promise<Profile> {
+    return (await this.signIn(req)).profile;
+  }
+
+  async signIn(req: CodeExchange): Promise<SignIn> {
     const cfg = await this.getConfiguration();
     const captured: { body?: Record<string, unknown> } = {};
     let idClaims: Record<string, unknown> | undefined;
     let accessToken: string;
+    let idToken: string | undefined;
+    let refreshToken: string | undefined;
     try {
       const tokens = await tokenCapture.run(captured, () =>
         client.authorizationCodeGrant(cfg, req.callbackUrl, {
@@ -82,6 +88,8 @@ export class OIDCProvider implements OAuthProvider {
       );
       idClaims = tokens.claims() as Record<string, unknown> | undefined;
       accessToken = tokens.access_token;
+      idToken = tokens.id_token;
+      refreshToken = tokens.refresh_token;
     } catch (err) {
       // No ID token at all (upstream's userinfo path): the state was checked and PKCE bound the code; only the
       // nonce check is impossible, because nothing carries it.
@@ -91,14 +99,25 @@ export class OIDCProvider implements OAuthProvider {
           cause: err,
         });
       accessToken = body.access_token;
+      refreshToken = typeof body.refresh_token === 'string' ? body.refresh_token : undefined;
     }
+    let profile: Profile;
     try {
-      if (idClaims) return this.toProfile(idClaims);
-      const info = await client.fetchUserInfo(cfg, accessToken, client.skipSubjectCheck);
-      return this.toProfile(info as Record<string, unknown>);
+      if (idClaims) profile = this.toProfile(idClaims);
+      else {
+        const info = await client.fetchUserInfo(cfg, accessToken, client.skipSubjectCheck);
+        profile = this.toProfile(info as Record<string, unknown>);
+      }
     } catch (err) {
       throw new ProviderError(`profile from provider '${this.config.name}' failed: ${describe(err)}`, { cause: err });
     }
+    const sid = typeof idClaims?.sid === 'string' && idClaims.sid !== '' ? idClaims.sid : undefined;
+    return { profile, idToken, refreshToken, sid };
+  }
+
+  async endSessionEndpoint(): Promise<URL | undefined> {
+    const endpoint = (await this.getConfiguration()).serverMetadata().end_session_endpoint;
+    return endpoint ? new URL(endpoint) : undefined;
   }
 
   async check(): Promise<string> {
@@ -165,6 +184,7 @@ export class OIDCProvider implements OAuthProvider {
             token_endpoint: `${base}/api/oidc/token`,
             userinfo_endpoint: `${base}/api/oidc/userinfo`,
             jwks_uri: `${base}/.well-known/jwks.json`,
+            end_session_endpoint: `${base}/api/oidc/end-session`,
           },
           c.clientID,
           undefined,

@@ -19,6 +19,17 @@ export interface CodeExchange {
   codeVerifier?: string;
 }
 
+/** What a completed sign-in yields: the profile, plus what the session keeps for logout and revalidation. */
+export interface SignIn {
+  profile: Profile;
+  /** The ID token as issued (for `id_token_hint` at RP-initiated logout); sealed in the session, never logged. */
+  idToken?: string;
+  /** Refresh token, when the provider issued one; sealed in the session, never logged. */
+  refreshToken?: string;
+  /** The provider's session id (`sid` claim of the ID token), for back-channel logout. */
+  sid?: string;
+}
+
 /** An OAuth2/OIDC identity provider as the login and callback use cases see it. */
 export interface OAuthProvider {
   readonly config: ProviderConfig;
@@ -30,6 +41,13 @@ export interface OAuthProvider {
    * for `npm start -- --check`. @throws ProviderError naming what failed
    */
   check(): Promise<string>;
+  /** {@link exchange}, keeping the ID token, refresh token and provider session id for the session. */
+  signIn(req: CodeExchange): Promise<SignIn>;
+  /**
+   * The provider's `end_session_endpoint` (OpenID Connect RP-Initiated Logout), when it has one: Pocket ID's fixed
+   * path, or what discovery advertised.
+   */
+  endSessionEndpoint(): Promise<URL | undefined>;
 }
 
 /** The providers of every portal, built once per process (see `registry.ts`); the login and callback use cases read it. */

@@ -2,7 +2,7 @@ import { deleteCookie, setCookie } from '../http/cookies.js';
 import { badRequest, HttpError, unauthorized } from '../http/errors.js';
 import { matchHost } from '../http/hosts.js';
 import { sha256 } from '../sessions/tokens.js';
-import type { SessionStore } from '../sessions/types.js';
+import type { Device, SessionStore } from '../sessions/types.js';
 import { cookieScope, findProvider, type PortalRequest, redirect, sessionCookieName } from './context.js';
 import { exchangeFailure } from './exchange-failure.js';
 import type { LoginDeps } from './providers.js';
@@ -62,9 +62,9 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
   // request URL carries the AWS host, not ours.
   const callbackUrl = new URL(login.redirectUri);
   for (const [k, v] of q) callbackUrl.searchParams.append(k, v);
-  let profile: Awaited<ReturnType<typeof provider.exchange>>;
+  let signIn: Awaited<ReturnType<typeof provider.signIn>>;
   try {
-    profile = await provider.exchange({
+    signIn = await provider.signIn({
       callbackUrl,
       expectedState: state,
       nonce: login.nonce,
@@ -77,15 +77,21 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
   // 4. The session; its cookie is scoped to the return URL's domain (upstream), re-checked against the config.
   const returnHost = matchHost(deps.config, new URL(login.returnUrl).host);
   if (!returnHost) throw badRequest('Return URL is not on a domain served by this auth server');
+  const { profile } = signIn;
   const now = deps.now();
   const expiresAt = now + pr.portal.sessionLifetime;
-  const token = await deps.sessions.create({
-    portal: pr.portal.name,
-    provider: providerConfig.name,
-    profile,
-    createdAt: now,
-    expiresAt,
-  });
+  const token = await deps.sessions.create(
+    {
+      portal: pr.portal.name,
+      provider: providerConfig.name,
+      profile,
+      createdAt: now,
+      expiresAt,
+      device: deviceOf(pr),
+    },
+    // Sealed under the new session token: the ID token for RP-initiated logout, the refresh token for revalidation.
+    { idToken: signIn.idToken, refreshToken: signIn.refreshToken },
+  );
   pr.log.info('User logged in', { portal: pr.portal.name, provider: providerConfig.name, user: profile.id });
   return redirect(307, login.returnUrl, 'Redirecting to application', [
     setCookie(
@@ -97,4 +103,10 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
     // Only this login's state cookie goes: other tabs may still be mid-login (upstream clears them all).
     deleteCookie(stateCookieName(pr.portal.name, cookieId), cookieScope(deps, pr.host.cookieDomain)),
   ]);
+}
+
+/** The browser as the session inventory shows it: User-Agent and client address, truncated (never trusted). */
+export function deviceOf(pr: PortalRequest): Device {
+  const ua = pr.req.headers.get('user-agent')?.trim();
+  return { userAgent: ua ? ua.slice(0, 256) : undefined, ip: pr.fwd.clientIp?.slice(0, 64) };
 }

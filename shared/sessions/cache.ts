@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { sha256 } from './tokens.js';
-import type { Session, SessionStore } from './types.js';
+import type { Session, SessionFilter, SessionInventory, SessionStore, SessionSummary } from './types.js';
+import type { SessionSecrets } from './vault.js';
 
 /** Marks "looked up, no such session" so misses are cached too (tokens are random and never reused). */
 const MISSING = Symbol('missing');
@@ -16,13 +17,13 @@ export interface VerifyCacheOptions {
  * through this object evict at once, so this process never serves a session it revoked; other containers see a
  * revocation within `ttl`. `expiresAt` is re-checked on every hit.
  */
-export class CachedSessionStore implements SessionStore {
+export class CachedSessionStore implements SessionStore, SessionInventory {
   private readonly cache?: LRUCache<string, Session | typeof MISSING>;
   /** Bumped when a revocation starts and when it ends, so a lookup overlapping one does not cache what it read. */
   private revocations = 0;
 
   constructor(
-    private readonly store: SessionStore,
+    private readonly store: SessionStore & SessionInventory,
     options: VerifyCacheOptions,
   ) {
     if (options.ttl > 0) this.cache = new LRUCache({ max: options.max, ttl: options.ttl, ttlAutopurge: false });
@@ -40,8 +41,25 @@ export class CachedSessionStore implements SessionStore {
     return session;
   }
 
-  create(session: Session): Promise<string> {
-    return this.store.create(session);
+  create(session: Session, secrets?: SessionSecrets): Promise<string> {
+    return this.store.create(session, secrets);
+  }
+
+  list(filter: SessionFilter, now: number): Promise<SessionSummary[]> {
+    return this.store.list(filter, now);
+  }
+
+  listForUser(portal: string, userId: string, now: number): Promise<SessionSummary[]> {
+    return this.store.listForUser(portal, userId, now);
+  }
+
+  /** Cache entries are keyed by the same hash as the table, so this evicts exactly that session. */
+  async revokeByKey(key: string): Promise<void> {
+    this.revocations++;
+    this.cache?.delete(key);
+    await this.store.revokeByKey(key);
+    this.revocations++;
+    this.cache?.delete(key);
   }
 
   async revoke(token: string): Promise<void> {

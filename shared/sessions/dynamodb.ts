@@ -1,18 +1,33 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { DependencyError } from '../errors.js';
 import { TABLE } from './table.js';
 import { newToken, sha256 } from './tokens.js';
-import type { ConsumeResult, LoginState, Session, SessionStore, StateStore } from './types.js';
+import type {
+  ConsumeResult,
+  LoginState,
+  Session,
+  SessionFilter,
+  SessionInventory,
+  SessionStore,
+  SessionSummary,
+  StateStore,
+} from './types.js';
+import { type SessionSecrets, seal } from './vault.js';
 
-const sessionKey = (token: string) => `s#${sha256(token)}`;
+const SESSION_PREFIX = 's#';
+const sessionKey = (token: string) => `${SESSION_PREFIX}${sha256(token)}`;
+/** Characters of the stored key that name a session in the inventory (72 bits: unique in any real table). */
+export const SHORT_ID_LENGTH = 12;
 const stateKey = (id: string) => `l#${id}`;
 const userKey = (portal: string, userId: string) => `${portal}#${userId}`;
 const ttlSeconds = (expiresAt: number) => Math.ceil(expiresAt / 1000);
@@ -21,7 +36,7 @@ const ttlSeconds = (expiresAt: number) => Math.ceil(expiresAt / 1000);
  * Sessions and login states in one DynamoDB table (layout in `table.ts`). Reads use strongly consistent GetItem so
  * a revoked session never comes back from a stale replica; every read re-checks `expiresAt`.
  */
-export class DynamoStore implements SessionStore, StateStore {
+export class DynamoStore implements SessionStore, StateStore, SessionInventory {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -31,8 +46,9 @@ export class DynamoStore implements SessionStore, StateStore {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  async create(session: Session): Promise<string> {
+  async create(session: Session, secrets?: SessionSecrets): Promise<string> {
     const token = newToken();
+    const sealed = secrets && (secrets.idToken || secrets.refreshToken) ? seal(token, secrets) : undefined;
     await this.call('PutItem', () =>
       this.doc.send(
         new PutCommand({
@@ -46,6 +62,9 @@ export class DynamoStore implements SessionStore, StateStore {
             createdAt: session.createdAt,
             expiresAt: session.expiresAt,
             [TABLE.ttlAttribute]: ttlSeconds(session.expiresAt),
+            ua: session.device?.userAgent,
+            ip: session.device?.ip,
+            vault: sealed,
           },
         }),
       ),
@@ -71,7 +90,108 @@ export class DynamoStore implements SessionStore, StateStore {
       profile: JSON.parse(String(item.profile)),
       createdAt: Number(item.createdAt),
       expiresAt: item.expiresAt,
+      ...(item.ua || item.ip ? { device: { userAgent: optional(item.ua), ip: optional(item.ip) } } : {}),
+      ...(typeof item.vault === 'string' ? { sealed: item.vault } : {}),
     };
+  }
+
+  async list(filter: SessionFilter, now: number): Promise<SessionSummary[]> {
+    const names: Record<string, string> = { '#pk': TABLE.partitionKey, '#exp': 'expiresAt' };
+    const values: Record<string, unknown> = { ':s': SESSION_PREFIX, ':now': now };
+    const conditions = ['begins_with(#pk, :s)', '#exp > :now'];
+    for (const [attr, value] of [
+      ['portal', filter.portal],
+      ['provider', filter.provider],
+    ] as const)
+      if (value !== undefined) {
+        names[`#${attr}`] = attr;
+        values[`:${attr}`] = value;
+        conditions.push(`#${attr} = :${attr}`);
+      }
+    const out: SessionSummary[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.call('Scan', () =>
+        this.doc.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            FilterExpression: conditions.join(' AND '),
+            ProjectionExpression: SUMMARY_PROJECTION,
+            ExpressionAttributeNames: { ...names, ...SUMMARY_NAMES },
+            ExpressionAttributeValues: values,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const summary = toSummary(item);
+        if (summary && (filter.userId === undefined || summary.userId === filter.userId)) out.push(summary);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return out.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async listForUser(portal: string, userId: string, now: number): Promise<SessionSummary[]> {
+    const keys = await this.userSessionKeys(portal, userId);
+    const out: SessionSummary[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let request: Record<string, unknown>[] = keys.slice(i, i + 100).map((pk) => ({ [TABLE.partitionKey]: pk }));
+      // BatchGetItem may leave keys unprocessed under throttling; retry those until none remain.
+      while (request.length > 0) {
+        const page = await this.call('BatchGetItem', () =>
+          this.doc.send(
+            new BatchGetCommand({
+              RequestItems: {
+                [this.tableName]: {
+                  Keys: request,
+                  ProjectionExpression: SUMMARY_PROJECTION,
+                  ExpressionAttributeNames: SUMMARY_NAMES,
+                  ConsistentRead: true,
+                },
+              },
+            }),
+          ),
+        );
+        for (const item of page.Responses?.[this.tableName] ?? []) {
+          const summary = toSummary(item);
+          if (summary && summary.expiresAt > now) out.push(summary);
+        }
+        request = (page.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return out.sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  async revokeByKey(key: string): Promise<void> {
+    await this.call('DeleteItem', () =>
+      this.doc.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: `${SESSION_PREFIX}${key}` } }),
+      ),
+    );
+  }
+
+  /** The stored keys of a user's sessions in a portal, from the keys-only user index. */
+  private async userSessionKeys(portal: string, userId: string): Promise<string[]> {
+    const keys: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.call('Query', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: TABLE.userIndex,
+            KeyConditionExpression: '#u = :u',
+            ExpressionAttributeNames: { '#u': TABLE.userIndexPartitionKey },
+            ExpressionAttributeValues: { ':u': userKey(portal, userId) },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) keys.push(String(item[TABLE.partitionKey]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return keys;
   }
 
   async revoke(token: string): Promise<void> {
@@ -172,4 +292,45 @@ export class DynamoStore implements SessionStore, StateStore {
       throw new DependencyError(`DynamoDB ${op}`, err);
     }
   }
+}
+
+/** What the inventory reads of a session item: never the sealed tokens (reads are billed by item size anyway). */
+const SUMMARY_NAMES = {
+  '#k': TABLE.partitionKey,
+  '#po': 'portal',
+  '#pr': 'provider',
+  '#pf': 'profile',
+  '#c': 'createdAt',
+  '#e': 'expiresAt',
+  '#ua': 'ua',
+  '#ip': 'ip',
+};
+const SUMMARY_PROJECTION = '#k, #po, #pr, #pf, #c, #e, #ua, #ip';
+
+function optional(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function toSummary(item: Record<string, unknown>): SessionSummary | undefined {
+  const pk = String(item[TABLE.partitionKey]);
+  const portal = String(item.portal);
+  if (!pk.startsWith(SESSION_PREFIX) || typeof item.expiresAt !== 'number') return undefined;
+  let userId: string;
+  try {
+    userId = String((JSON.parse(String(item.profile)) as { id?: unknown }).id ?? '');
+  } catch {
+    return undefined;
+  }
+  const key = pk.slice(SESSION_PREFIX.length);
+  return {
+    id: key.slice(0, SHORT_ID_LENGTH),
+    key,
+    portal,
+    provider: String(item.provider),
+    userId,
+    createdAt: Number(item.createdAt),
+    expiresAt: item.expiresAt,
+    userAgent: optional(item.ua),
+    ip: optional(item.ip),
+  };
 }

@@ -1,4 +1,5 @@
 import type { Profile } from '../profile.js';
+import type { SessionSecrets } from './vault.js';
 
 /** A logged-in session, stored server-side under SHA-256 of its cookie token (DESIGN §3.1). */
 export interface Session {
@@ -10,6 +11,49 @@ export interface Session {
   createdAt: number;
   /** ms since epoch; checked on every read because DynamoDB TTL deletion is lazy. */
   expiresAt: number;
+  /** The browser at login, for the session inventory: User-Agent and client IP, truncated. */
+  device?: Device;
+  /**
+   * The provider's tokens (ID token, refresh token) sealed under a key derived from the session token (`vault.ts`):
+   * only a request carrying the cookie can open them. Set by the store from `create`'s `secrets`.
+   */
+  sealed?: string;
+}
+
+export interface Device {
+  userAgent?: string;
+  ip?: string;
+}
+
+/** One session as the inventory shows it (`tfa-admin sessions list`, the signed-in page): never a token. */
+export interface SessionSummary {
+  /** Short id: the first characters of the stored key (SHA-256 of the token), enough to name one session. */
+  id: string;
+  /** The stored key, SHA-256(token) base64url (without the `s#` prefix). */
+  key: string;
+  portal: string;
+  provider: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  userAgent?: string;
+  ip?: string;
+}
+
+export interface SessionFilter {
+  portal?: string;
+  provider?: string;
+  userId?: string;
+}
+
+/** Listing and ending sessions by their stored key (the admin CLI and the signed-in page). */
+export interface SessionInventory {
+  /** Every live session matching the filter (a table Scan: the admin CLI only). */
+  list(filter: SessionFilter, now: number): Promise<SessionSummary[]>;
+  /** The live sessions of one user in a portal, newest first (the user index). */
+  listForUser(portal: string, userId: string, now: number): Promise<SessionSummary[]>;
+  /** Deletes the session stored under `key` (SHA-256 of its token). Unknown keys are fine. */
+  revokeByKey(key: string): Promise<void>;
 }
 
 /** A single-use login in progress, created at `providers/{provider}` and consumed by the callback (DESIGN §3.2). */
@@ -38,8 +82,11 @@ export interface SessionReader {
 }
 
 export interface SessionStore extends SessionReader {
-  /** Stores a new session and returns its cookie token (32 random bytes, base64url). */
-  create(session: Session): Promise<string>;
+  /**
+   * Stores a new session and returns its cookie token (32 random bytes, base64url). `secrets` are sealed under a key
+   * derived from that token before they are stored.
+   */
+  create(session: Session, secrets?: SessionSecrets): Promise<string>;
   /** Deletes the session so the token stops working at once. Unknown tokens are fine. */
   revoke(token: string): Promise<void>;
   /** "Log out everywhere": deletes every session of a user in a portal; returns how many. */

@@ -9,7 +9,9 @@ import { CachedSessionStore } from '../../shared/sessions/cache.js';
 import { DynamoStore } from '../../shared/sessions/dynamodb.js';
 import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../shared/sessions/embedded.js';
 import { ensureTable } from '../../shared/sessions/ensure-table.js';
-import type { LoginState, Session, SessionStore, StateStore } from '../../shared/sessions/types.js';
+import { sha256 } from '../../shared/sessions/tokens.js';
+import type { LoginState, Session, SessionInventory, SessionStore, StateStore } from '../../shared/sessions/types.js';
+import { unseal } from '../../shared/sessions/vault.js';
 
 const T0 = 1_800_000_000_000;
 const profile = (id: string): Profile => ({ id, name: { full: `User ${id}` }, groups: ['g'] });
@@ -38,7 +40,7 @@ function client(endpoint: string) {
 }
 
 interface Impl {
-  sessions: SessionStore;
+  sessions: SessionStore & SessionInventory;
   states: StateStore;
   /** Raw items, to check what is stored. */
   scan(): Promise<string>;
@@ -130,6 +132,35 @@ describe.each(implementations)('session store contract: %s', (_name, make) => {
     expect(await impl.sessions.get(a2, T0)).toBeUndefined();
     expect(await impl.sessions.get(other, T0)).toBeDefined();
     expect(await impl.sessions.get(otherPortal, T0)).toBeDefined();
+  });
+
+  it('keeps the device and seals the provider tokens under the session token, so the table holds neither', async () => {
+    const withDevice = { ...session('sealed'), device: { userAgent: 'Mozilla/5.0 Test', ip: '192.0.2.1' } };
+    const token = await impl.sessions.create(withDevice, { idToken: 'id.token.value', refreshToken: 'refresh-value' });
+
+    const read = await impl.sessions.get(token, T0);
+
+    expect(read?.device).toEqual({ userAgent: 'Mozilla/5.0 Test', ip: '192.0.2.1' });
+    expect(unseal(token, read?.sealed)).toEqual({ idToken: 'id.token.value', refreshToken: 'refresh-value' });
+    expect(unseal('C'.repeat(43), read?.sealed)).toBeUndefined();
+    const table = await impl.scan();
+    expect(table).not.toContain('id.token.value');
+    expect(table).not.toContain('refresh-value');
+  });
+
+  it("lists a user's live sessions in a portal, newest first, and ends one by its stored key", async () => {
+    const older = await impl.sessions.create({ ...session('inventory'), createdAt: T0 - 2000 });
+    const newer = await impl.sessions.create({ ...session('inventory'), createdAt: T0 - 1000 });
+    await impl.sessions.create({ ...session('inventory'), createdAt: T0 - 3000, expiresAt: T0 });
+    await impl.sessions.create(session('inventory', 'second'));
+
+    const listed = await impl.sessions.listForUser('main', 'inventory', T0);
+    await impl.sessions.revokeByKey(sha256(older));
+
+    expect(listed.map((s) => s.key)).toEqual([sha256(newer), sha256(older)]);
+    expect(listed[0]).toMatchObject({ id: sha256(newer).slice(0, 12), portal: 'main', userId: 'inventory' });
+    expect(await impl.sessions.get(older, T0)).toBeUndefined();
+    expect(await impl.sessions.get(newer, T0)).toBeDefined();
   });
 
   it('consumes a login state exactly once', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CachedSessionStore } from '../../shared/sessions/cache.js';
-import type { Session, SessionStore } from '../../shared/sessions/types.js';
+import { sha256 } from '../../shared/sessions/tokens.js';
+import type { Session, SessionInventory, SessionStore, SessionSummary } from '../../shared/sessions/types.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 const TTL = 10_000;
@@ -19,7 +20,7 @@ function gate(): { promise: Promise<void>; release: () => void } {
  * when `readGate` is set, answers only after it opens, like a database response still on the wire; `revoke` likewise
  * waits for `revokeGate` before deleting.
  */
-class FakeStore implements SessionStore {
+class FakeStore implements SessionStore, SessionInventory {
   readonly items = new Map<string, Session>();
   gets = 0;
   readonly revoked: string[] = [];
@@ -43,6 +44,18 @@ class FakeStore implements SessionStore {
     const token = `token-${this.next++}`.padEnd(43, 'x');
     this.items.set(token, session);
     return token;
+  }
+
+  async list(): Promise<SessionSummary[]> {
+    return [];
+  }
+
+  async listForUser(): Promise<SessionSummary[]> {
+    return [];
+  }
+
+  async revokeByKey(key: string): Promise<void> {
+    for (const token of this.items.keys()) if (sha256(token) === key) this.items.delete(token);
   }
 
   async revoke(token: string): Promise<void> {
@@ -253,6 +266,20 @@ describe('CachedSessionStore: revocation', () => {
     // Assess
     expect(got).toBeUndefined();
     expect(store.revoked).toEqual([token]);
+    expect(store.gets).toBe(2);
+  });
+
+  it('evicts a session ended by its stored key (the signed-in page, back-channel logout) at once', async () => {
+    // Prepare
+    const { store, cache, token } = await setup();
+    await cache.get(token, NOW);
+
+    // Act
+    await cache.revokeByKey(sha256(token));
+    const got = await cache.get(token, NOW);
+
+    // Assess
+    expect(got).toBeUndefined();
     expect(store.gets).toBe(2);
   });
 
