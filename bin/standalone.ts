@@ -17,6 +17,7 @@ import type { Config } from '../shared/config/types.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../shared/portal/favicon.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';
+import { signedInPage } from '../shared/routes/sessions.js';
 import { SecretResolver } from '../shared/secrets/resolver.js';
 import { CachedSessionStore } from '../shared/sessions/cache.js';
 import { DynamoStore } from '../shared/sessions/dynamodb.js';
@@ -97,11 +98,13 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   const deps = { config, log, now };
   const pages = portalPages(deps, await loadFavicon(config.server.favicon));
   const app = createApp(deps, { errorPage: pages.errorPage });
+  const pageDeps = { ...deps, sessions, authenticatedPage: pages.authenticatedPage };
   registerVerifyRoutes(app, {
     ...deps,
     sessions,
     conditions: new ConditionCache(),
-    authenticatedPage: pages.authenticatedPage,
+    // `GET P?html=1`: the same signed-in page (with the session list) as the login function's `P/authenticated`.
+    authenticatedPage: (pr, session, name) => signedInPage(pageDeps, pr, session, name),
   });
   registerLoginRoutes(app, {
     ...deps,

@@ -198,8 +198,10 @@ export class ForwardAuth extends Construct {
     // 4. Least privilege. Table actions are granted on the table itself only: table.grant() would add every replica
     // and `<table>/index/*`, which none of the functions touch (they run in this region and never query the index).
     this.grantTable(this.verifyFunction, 'GetItem');
-    this.grantTable(this.loginFunction, 'GetItem', 'PutItem', 'DeleteItem', 'BatchWriteItem');
-    // "Log out everywhere" (POST logout?everywhere=1) finds a user's sessions through the byUser index.
+    // BatchGetItem: the signed-in page reads the user's sessions (keys from the byUser index) to list them.
+    this.grantTable(this.loginFunction, 'GetItem', 'BatchGetItem', 'PutItem', 'DeleteItem', 'BatchWriteItem');
+    // "Log out everywhere" (POST logout?everywhere=1) and the signed-in page's session list find a user's sessions
+    // through the byUser index.
     iam.Grant.addToPrincipal({
       grantee: this.loginFunction,
       actions: ['dynamodb:Query'],

@@ -1,13 +1,19 @@
-import { type PortalRequest, portalUri } from '../routes/context.js';
+import { portalUri } from '../routes/context.js';
 import { type LogoutDeps, logoutRoute } from '../routes/logout.js';
 import { authenticatedRoute, type ProfileDeps, profileRoute } from '../routes/profile.js';
 import { type LoginDeps, providersRoute } from '../routes/providers.js';
+import { endSessionRoute, type SessionsDeps } from '../routes/sessions.js';
 import { type SigninDeps, signinRoute } from '../routes/signin.js';
-import type { Session } from '../sessions/types.js';
+import type { SessionInventory, SessionStore } from '../sessions/types.js';
 import { type App, portalRoute } from './base.js';
 
-export interface LoginRoutesDeps extends LoginDeps, SigninDeps, LogoutDeps, Omit<ProfileDeps, 'sessions'> {
-  authenticatedPage: (pr: PortalRequest, session: Session, providerDisplayName: string) => Response;
+export interface LoginRoutesDeps
+  extends LoginDeps,
+    SigninDeps,
+    Omit<LogoutDeps, 'sessions'>,
+    SessionsDeps,
+    Omit<ProfileDeps, 'sessions'> {
+  sessions: SessionStore & SessionInventory;
   /** Serves static assets (CSS, icons, favicon) or returns undefined when the path is not one. */
   staticAssets?: (req: Request) => Response | undefined;
 }
@@ -22,6 +28,7 @@ export function registerLoginRoutes(app: App, deps: LoginRoutesDeps): void {
   portalRoute(app, deps, 'GET', ['/profile'], 'text', (pr) => profileRoute(deps, pr, 'text'));
   portalRoute(app, deps, 'GET', ['/profile.json'], 'json', (pr) => profileRoute(deps, pr, 'json'));
   portalRoute(app, deps, 'GET', ['/authenticated'], 'page', (pr) => authenticatedRoute(deps, pr, portalUri(deps, pr)));
+  portalRoute(app, deps, 'POST', ['/sessions/end'], 'page', (pr) => endSessionRoute(deps, pr));
   const assets = deps.staticAssets;
   if (assets)
     app.get('*', async (c, next) => {

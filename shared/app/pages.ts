@@ -1,6 +1,12 @@
 import type { Config, PortalConfig, ProviderConfig } from '../config/types.js';
 import type { Favicon } from '../portal/favicon.js';
-import { type Backgrounds, renderAuthenticatedPage, renderErrorPage, renderSigninPage } from '../portal/pages.js';
+import {
+  type Backgrounds,
+  type DeviceRow,
+  renderAuthenticatedPage,
+  renderErrorPage,
+  renderSigninPage,
+} from '../portal/pages.js';
 import { htmlResponse, newNonce } from '../portal/security.js';
 import { serveStatic } from '../portal/static.js';
 import type { CoreDeps } from '../routes/context.js';
@@ -36,13 +42,19 @@ export function portalPages(deps: CoreDeps, favicon?: Favicon) {
       });
       return htmlResponse(page, { nonce, backgrounds: backgrounds(pr.portal) });
     },
-    authenticatedPage(pr: PortalRequest, session: Session, providerDisplayName: string): Response {
+    authenticatedPage(
+      pr: PortalRequest,
+      session: Session,
+      providerDisplayName: string,
+      sessions?: { rows: DeviceRow[]; endAction: string },
+    ): Response {
       const nonce = newNonce();
       const page = renderAuthenticatedPage({
         portalDisplayName: pr.portal.displayName,
         providerDisplayName,
         user: session.profile.id,
         logoutAction: `${portalUri(deps, pr)}/logout`,
+        sessions,
         assets,
         backgrounds: backgrounds(pr.portal),
         nonce,

@@ -157,6 +157,8 @@ export function renderAuthenticatedPage(o: {
   providerDisplayName: string;
   user: string;
   logoutAction: string;
+  /** The user's sessions in this portal, with where each one's "End" button posts. */
+  sessions?: { rows: DeviceRow[]; endAction: string };
   assets: AssetLinks;
   backgrounds: Backgrounds;
   nonce: string;
@@ -171,8 +173,39 @@ export function renderAuthenticatedPage(o: {
 <form class="logout" method="post" action="${safeUrl(o.logoutAction)}">
 <button class="button" type="submit"><span class="button-inner">Log out</span></button>
 <button class="link-button" type="submit" formaction="${safeUrl(everywhere(o.logoutAction))}">Log out on all devices</button>
-</form>`,
+</form>
+${o.sessions ? sessionList(o.sessions.rows, o.sessions.endAction) : ''}`,
   });
+}
+
+/** One of the user's sessions on the signed-in page. */
+export interface DeviceRow {
+  /** Short session id (what the "End" button posts). */
+  id: string;
+  /** "Firefox on Linux, 192.0.2.7": from the User-Agent and address recorded at sign-in. */
+  device: string;
+  /** When it signed in, already formatted. */
+  created: string;
+  /** The session of the browser looking at the page. */
+  current: boolean;
+}
+
+function sessionList(rows: DeviceRow[], endAction: string): SafeHtml {
+  const items = rows.map(
+    (
+      r,
+    ) => html`<li><span class="session-device">${r.device}</span><span class="session-meta">signed in ${r.created}</span>${
+      r.current
+        ? html`<span class="session-this">this device</span>`
+        : html`<form method="post" action="${safeUrl(endAction)}"><input type="hidden" name="session" value="${r.id}"><button class="link-button" type="submit">End this session</button></form>`
+    }</li>
+`,
+  );
+  return html`<section class="sessions" aria-labelledby="sessions-title">
+<h2 id="sessions-title">Your sessions</h2>
+<ul class="session-list">
+${items}</ul>
+</section>`;
 }
 
 /** The same logout URL with `everywhere=1`: every session of the user in the portal is revoked. */

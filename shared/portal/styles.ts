@@ -57,6 +57,15 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",mo
 .link-button{margin:.75rem 0 0;padding:.25rem .5rem;background:none;border:0;color:inherit;font:inherit;font-size:.875rem;text-decoration:underline;cursor:pointer;opacity:.8}
 .link-button:hover{opacity:1}
 .link-button:focus-visible{outline:2px solid currentColor;outline-offset:2px}
+.sessions{width:100%;max-width:28rem;margin:1rem 0 0;text-align:start}
+.sessions h2{margin:0 0 .5rem;font-size:1rem;font-weight:600}
+.session-list{margin:0;padding:0;list-style:none;display:flex;flex-direction:column;gap:.5rem}
+.session-list li{display:flex;flex-wrap:wrap;align-items:baseline;gap:.25rem .75rem;padding:.5rem .75rem;border-radius:.5rem;background:var(--inner);font-size:.875rem}
+.session-device{font-weight:500;overflow-wrap:anywhere}
+.session-meta{color:var(--muted);font-size:.8125rem}
+.session-this{margin-inline-start:auto;font-size:.8125rem;font-weight:600}
+.session-list form{margin-inline-start:auto}
+.session-list .link-button{margin:0}
 .button{background:linear-gradient(to bottom right,#fecaca,#fca5a5,#fef08a);font-size:.75rem;line-height:1rem}
 .button-inner{padding:.25rem .5rem}
 .button:hover,.button:focus-visible{color:#111827}

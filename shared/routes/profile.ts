@@ -1,8 +1,9 @@
 import { errorResponse, unauthorized } from '../http/errors.js';
 import type { Profile } from '../profile.js';
-import type { Session, SessionReader } from '../sessions/types.js';
+import type { SessionReader } from '../sessions/types.js';
 import { type CoreDeps, type PortalRequest, redirect, textResponse } from './context.js';
 import { currentSession } from './session-lookup.js';
+import { type SessionsDeps, signedInPage } from './sessions.js';
 
 export interface ProfileDeps extends CoreDeps {
   sessions: SessionReader;
@@ -87,14 +88,8 @@ export function profileText(provider: string, p: Profile): string {
  * `GET P/authenticated`: the "authenticated" page on its own route. Upstream serves it at `GET P?html=1`; on AWS that
  * route belongs to the verify function, which carries no HTML, so verify redirects here instead.
  */
-export async function authenticatedRoute(
-  deps: ProfileDeps & {
-    authenticatedPage: (pr: PortalRequest, session: Session, providerDisplayName: string) => Response;
-  },
-  pr: PortalRequest,
-  portalUri: string,
-): Promise<Response> {
+export async function authenticatedRoute(deps: SessionsDeps, pr: PortalRequest, portalUri: string): Promise<Response> {
   const { session, provider, clear } = await currentSession(deps, pr);
   if (!session || !provider) return redirect(303, portalUri, 'Redirecting to portal', clear);
-  return deps.authenticatedPage(pr, session, provider.displayName);
+  return signedInPage(deps, pr, session, provider.displayName);
 }

@@ -27,7 +27,11 @@ export interface VerifyDeps extends CoreDeps {
   sessions: SessionReader;
   conditions: ConditionCache;
   /** Renders the "authenticated" page for `?html=1`; absent where HTML is not bundled (the verify Lambda). */
-  authenticatedPage?: (pr: PortalRequest, session: Session, providerDisplayName: string) => Response;
+  authenticatedPage?: (
+    pr: PortalRequest,
+    session: Session,
+    providerDisplayName: string,
+  ) => Response | Promise<Response>;
 }
 
 /** Return URLs longer than this would make the state cookie too large for browsers; fall back to the site root. */
@@ -94,7 +98,12 @@ export function returnUrlFor(deps: CoreDeps, pr: PortalRequest): string {
   return pq === undefined ? `${portalUri(deps, pr)}/profile` : `${pr.fwd.scheme}://${pr.fwd.host}${pq}`;
 }
 
-function authorized(deps: VerifyDeps, pr: PortalRequest, session: Session, providerDisplayName: string): Response {
+async function authorized(
+  deps: VerifyDeps,
+  pr: PortalRequest,
+  session: Session,
+  providerDisplayName: string,
+): Promise<Response> {
   // Conditions come from `?if=` (Traefik address) or the X-Forward-Auth-If header, never both.
   const fromQuery = pr.url.searchParams.get('if');
   const fromHeader = pr.req.headers.get('x-forward-auth-if');
@@ -123,7 +132,7 @@ function authorized(deps: VerifyDeps, pr: PortalRequest, session: Session, provi
     if (appCookies !== undefined) headers.set('Cookie', appCookies);
   }
   if (deps.authenticatedPage && isTruthy(pr.url.searchParams.get('html'))) {
-    const page = deps.authenticatedPage(pr, session, providerDisplayName);
+    const page = await deps.authenticatedPage(pr, session, providerDisplayName);
     for (const [k, v] of headers) page.headers.set(k, v);
     return page;
   }

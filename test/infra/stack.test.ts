@@ -170,9 +170,10 @@ describe('IAM', () => {
     expect(dynamo?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ForwardAuthSessions/), 'Arn'] });
   });
 
-  it("lets login write login states and delete sessions (one, or a user's via the byUser index), and nothing secret", () => {
+  it("lets login write login states, list a user's sessions and delete them (one, or a user's via the byUser index), and nothing secret", () => {
     const statements = roleStatements(template, 'ForwardAuthLoginRole');
     expect(actionsOf(statements).sort()).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:BatchWriteItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
