@@ -21,7 +21,7 @@ const HELP = `Usage:
   --table <name> [--region R] [--endpoint URL]   any DynamoDB table (credentials: the standard AWS chain)
   --stage <name>                          the table of a stage deployed from cdk.json (-c stage=<name>)
 
-'list' reads the whole table (a DynamoDB Scan: about one read unit per 4 KB of table, sessions and login states).
+'list' and 'revoke' read the whole table (a DynamoDB Scan: half a read unit per 4 KB, sessions and login states).
 Nothing printed is a credential: the id is the start of SHA-256(session token).`;
 
 /** A wrong command line: the message, then the usage, exit code 2. */
