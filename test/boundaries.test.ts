@@ -111,7 +111,7 @@ describe('import rules (source scan)', () => {
   const graph = sourceGraph();
 
   it('scans every folder of the tree and resolves relative imports to files', () => {
-    expect(graph.get('functions/verify.ts')).toContain('shared/app/base.ts');
+    expect(graph.get('functions/verify-handler.ts')).toContain('shared/app/base.ts');
     expect(graph.get('functions/runtime.ts')).toContain('aws-lambda');
     expect(graph.get('shared/sessions/dynamodb.ts')).toContain('@aws-sdk/lib-dynamodb');
     expect(graph.size).toBeGreaterThan(80);
