@@ -1,67 +1,128 @@
 /**
- * Cold-start proxy for the Lambda bundles: the time for a fresh Node process to load each built bundle (module
- * initialisation included: config asset, SDK clients), as a ratio to a fresh `node -e 0` measured in the same run.
- * Needs `npm run build` first.
+ * P5: cold init of the Lambda bundles: a fresh Node process that imports the built bundle and handles one event,
+ * as a ratio to a fresh `node -e 0` and to a bundle that only creates a DynamoDB client and sends one GetItem, all
+ * interleaved in one run. The verify event is a signed-in check (one GetItem against the bench's store).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { serializeConfigAsset } from '../functions/config-asset.js';
-import { validateConfig } from '../shared/config/load.js';
+import { build } from 'esbuild';
+import { functionUrlEvent } from './fixtures.js';
+import { pin, SERVER_CORE, type Stat, stat } from './lib.js';
 
-const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
+export interface ColdStarts {
+  node: Stat;
+  getItemOnly: Stat;
+  verify: Stat;
+  login: Stat;
+  callback: Stat;
+  sizes: Record<string, number>;
 }
 
-function time(args: string[], env: Record<string, string>): number {
-  const samples: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    const r = spawnSync(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'pipe' });
-    if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr.toString().slice(0, 500)}`);
-    samples.push(performance.now() - start);
-  }
-  return median(samples);
+/** Builds P5b's reference bundle with the same esbuild options as the function bundles. */
+async function buildGetItemOnly(dir: string): Promise<string> {
+  const outfile = join(dir, 'getitem-only.mjs');
+  await build({
+    entryPoints: [resolve('bench', 'getitem-only.ts')],
+    outfile,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    banner: { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return outfile;
 }
 
-export function coldStartTable(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tfa-cold-'));
-  const { config } = validateConfig(
-    {
-      server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
-      portals: [
-        {
-          name: 'main',
-          providers: [{ pocketID: { endpoint: 'https://id.example.com', clientID: 'x', clientSecretArn: 'tfa/main' } }],
-        },
-      ],
-    },
-    'bench',
-  );
-  const configPath = join(dir, 'config.json');
-  writeFileSync(configPath, serializeConfigAsset(config));
-  const env = {
-    TFA_TABLE_NAME: 'bench',
-    TFA_CONFIG_PATH: configPath,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'x',
-    AWS_SECRET_ACCESS_KEY: 'x',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+const RUNNER = `const m = await import(process.env.BENCH_BUNDLE_URL);
+const r = await m.handler(JSON.parse(process.env.BENCH_EVENT));
+if (r === undefined || (r.statusCode !== undefined && r.statusCode >= 500)) { console.error(JSON.stringify(r)); process.exit(3); }
+process.exit(0);`;
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
+    p.once('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stderr });
+    });
+  });
+}
+
+export async function coldStarts(opts: {
+  runs: number;
+  dir: string;
+  env: Record<string, string>;
+  token: string;
+}): Promise<ColdStarts> {
+  const getItemOnly = await buildGetItemOnly(opts.dir);
+  const bundle = (fn: string) => {
+    const p = resolve('dist', fn, 'index.mjs');
+    if (!existsSync(p)) throw new Error(`${p} is missing: run npm run build first`);
+    return p;
   };
-  const base = time(['-e', '0'], env);
-  const rows = [`| node -e 0 (baseline) | ${base.toFixed(0)} | 1.00 |`];
-  for (const fn of ['verify', 'login', 'callback']) {
-    const bundle = resolve('dist', fn, 'index.mjs');
-    if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build first`);
-    const ms = time(['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(bundle).href)})`], env);
-    rows.push(`| load dist/${fn}/index.mjs | ${ms.toFixed(0)} | ${(ms / base).toFixed(2)} |`);
-  }
-  return `\nCold-start proxy: median of ${RUNS} fresh processes each (module load and init, no request).\n\n| process | ms | ratio to baseline |\n|---|---|---|\n${rows.join('\n')}`;
+  const variants: Record<string, { args: string[]; env: Record<string, string> }> = {
+    node: { args: ['-e', '0'], env: {} },
+    getItemOnly: {
+      args: ['--input-type=module', '-e', RUNNER],
+      env: { BENCH_BUNDLE_URL: pathToFileURL(getItemOnly).href, BENCH_EVENT: '{}' },
+    },
+    verify: {
+      args: ['--input-type=module', '-e', RUNNER],
+      env: {
+        BENCH_BUNDLE_URL: pathToFileURL(bundle('verify')).href,
+        BENCH_EVENT: JSON.stringify(functionUrlEvent('/portals/main', opts.token)),
+      },
+    },
+    login: {
+      args: ['--input-type=module', '-e', RUNNER],
+      env: {
+        BENCH_BUNDLE_URL: pathToFileURL(bundle('login')).href,
+        BENCH_EVENT: JSON.stringify(functionUrlEvent('/portals/main/profile')),
+      },
+    },
+    callback: {
+      args: ['--input-type=module', '-e', RUNNER],
+      env: {
+        BENCH_BUNDLE_URL: pathToFileURL(bundle('callback')).href,
+        BENCH_EVENT: JSON.stringify(functionUrlEvent('/portals/main/oauth2/callback')),
+      },
+    },
+  };
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  const prefix = pin(SERVER_CORE);
+  for (let i = 0; i < opts.runs; i++)
+    for (const [name, v] of Object.entries(variants)) {
+      const [cmd, ...args] = [...prefix, process.execPath, ...v.args] as [string, ...string[]];
+      // Asynchronous: the store (and its counting proxy) answer from this process's event loop.
+      const start = performance.now();
+      const r = await run(cmd, args, { ...process.env, ...opts.env, ...v.env });
+      const elapsed = performance.now() - start;
+      if (r.status !== 0) throw new Error(`cold start of ${name} failed (${r.status}): ${r.stderr.slice(-800)}`);
+      samples[name]?.push(elapsed);
+    }
+  const { statSync } = await import('node:fs');
+  return {
+    node: stat(samples.node ?? []),
+    getItemOnly: stat(samples.getItemOnly ?? []),
+    verify: stat(samples.verify ?? []),
+    login: stat(samples.login ?? []),
+    callback: stat(samples.callback ?? []),
+    sizes: {
+      verify: statSync(bundle('verify')).size,
+      login: statSync(bundle('login')).size,
+      callback: statSync(bundle('callback')).size,
+      getItemOnly: statSync(getItemOnly).size,
+    },
+  };
 }
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) console.log(coldStartTable());
