@@ -67,7 +67,7 @@ export async function coldStarts(opts: {
 }): Promise<ColdStarts> {
   const getItemOnly = await buildGetItemOnly(opts.dir);
   const bundle = (fn: string) => {
-    const p = resolve('dist', fn, 'index.mjs');
+    const p = resolve(process.env.BENCH_DIST ?? 'dist', fn, 'index.mjs');
     if (!existsSync(p)) throw new Error(`${p} is missing: run npm run build first`);
     return p;
   };

@@ -39,6 +39,8 @@ import {
 } from './lib.js';
 
 const QUICK = process.argv.includes('--quick');
+/** `--only=cold`: just the cold starts (P5), for before/after figures while working on them. */
+const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const P = QUICK
   ? { seconds: 1, rounds: 1, ops: 3000, inprocRounds: 2, sessions: 20_000, checks: 100_000, coldRuns: 3 }
   : { seconds: 5, rounds: 3, ops: 20_000, inprocRounds: 5, sessions: 100_000, checks: 1_000_000, coldRuns: 15 };
@@ -227,6 +229,73 @@ async function main(): Promise<void> {
   });
 
   try {
+    // The config assets of the Lambda bundles (cache on and off) and their environment.
+    const assetHit = join(dir, 'config-hit.json');
+    const assetOff = join(dir, 'config-off.json');
+    writeFileSync(assetHit, serializeConfigAsset(validateConfig(lambdaConfig('10s'), 'bench').config));
+    writeFileSync(assetOff, serializeConfigAsset(validateConfig(lambdaConfig('0'), 'bench').config));
+    const lambdaEnv = { ...LAMBDA_ENV, AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint };
+    // ---- P5: cold starts -------------------------------------------------------------------------------------------
+    progress('cold starts (P5)');
+    const cold = await coldStarts({ runs: P.coldRuns, dir, env: { ...lambdaEnv, TFA_CONFIG_PATH: assetHit }, token });
+    process.env.TFA_CONFIG_PATH = undefined;
+    measures.push(
+      ratioMeasure(
+        'P5a',
+        'verify bundle cold init (fresh process, import + one signed-in event) ÷ node -e 0',
+        cold.verify.median,
+        cold.node.median,
+        1.5,
+        '≤',
+        'ms',
+      ),
+      ratioMeasure(
+        'P5b',
+        'verify bundle cold init ÷ a bundle that only creates a DynamoDB client and sends one GetItem',
+        cold.verify.median,
+        cold.getItemOnly.median,
+        1.1,
+        '≤',
+        'ms',
+      ),
+      ratioMeasure(
+        'P5c',
+        'login bundle cold init (import + one event) ÷ node -e 0',
+        cold.login.median,
+        cold.node.median,
+        2.0,
+        '≤',
+        'ms',
+      ),
+      {
+        ...ratioMeasure(
+          'P5c',
+          'callback bundle cold init (import + one event) ÷ node -e 0',
+          cold.callback.median,
+          cold.node.median,
+          2.0,
+          '≤',
+          'ms',
+        ),
+        id: 'P5c',
+      },
+    );
+    extra.push(
+      `\nCold init (median [min–max] of ${P.coldRuns} interleaved fresh processes, ms; bundle size):\n`,
+      '| process | ms | ÷ node -e 0 | size |',
+      '|---|---|---|---|',
+      `| node -e 0 | ${fmt(cold.node)} | 1.00 | |`,
+      ...(['getItemOnly', 'verify', 'login', 'callback'] as const).map(
+        (k) =>
+          `| ${k} | ${fmt(cold[k])} | ${(cold[k].median / cold.node.median).toFixed(2)} | ${((cold.sizes[k] ?? 0) / 1024).toFixed(0)} KB |`,
+      ),
+    );
+
+    if (ONLY === 'cold') {
+      log(`\n${measureTable(measures)}\n${extra.join('\n')}`);
+      return;
+    }
+
     // ---- Over HTTP: P3, P4, P8 (standalone) --------------------------------------------------------------------
     if (!has('wrk')) {
       log('wrk is not installed: P3, P4 and the standalone half of P8 are skipped (apt-get install wrk)');
@@ -341,11 +410,6 @@ async function main(): Promise<void> {
     }
 
     // ---- In process: P1, P2, P7 inputs, P8 (Lambda) ----------------------------------------------------------------
-    const assetHit = join(dir, 'config-hit.json');
-    const assetOff = join(dir, 'config-off.json');
-    writeFileSync(assetHit, serializeConfigAsset(validateConfig(lambdaConfig('10s'), 'bench').config));
-    writeFileSync(assetOff, serializeConfigAsset(validateConfig(lambdaConfig('0'), 'bench').config));
-    const lambdaEnv = { ...LAMBDA_ENV, AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint };
     progress('in process: the verify bundle (P1, P2, P8)');
     const inproc = await runChild(['--expose-gc', '--import', 'tsx', 'bench/inproc.ts'], {
       ...lambdaEnv,
@@ -405,62 +469,6 @@ async function main(): Promise<void> {
       unit: 'MB',
       note: `in process through the Lambda adapter, sessions in memory behind the real verify cache; heap ${mb(mem.first.heapUsed).toFixed(0)} → ${mb(mem.second.heapUsed).toFixed(0)} MB; ${(mem.checks / mem.seconds).toFixed(0)} checks/s`,
     });
-
-    // ---- P5: cold starts -------------------------------------------------------------------------------------------
-    progress('cold starts (P5)');
-    const cold = await coldStarts({ runs: P.coldRuns, dir, env: { ...lambdaEnv, TFA_CONFIG_PATH: assetHit }, token });
-    process.env.TFA_CONFIG_PATH = undefined;
-    measures.push(
-      ratioMeasure(
-        'P5a',
-        'verify bundle cold init (fresh process, import + one signed-in event) ÷ node -e 0',
-        cold.verify.median,
-        cold.node.median,
-        1.5,
-        '≤',
-        'ms',
-      ),
-      ratioMeasure(
-        'P5b',
-        'verify bundle cold init ÷ a bundle that only creates a DynamoDB client and sends one GetItem',
-        cold.verify.median,
-        cold.getItemOnly.median,
-        1.1,
-        '≤',
-        'ms',
-      ),
-      ratioMeasure(
-        'P5c',
-        'login bundle cold init (import + one event) ÷ node -e 0',
-        cold.login.median,
-        cold.node.median,
-        2.0,
-        '≤',
-        'ms',
-      ),
-      {
-        ...ratioMeasure(
-          'P5c',
-          'callback bundle cold init (import + one event) ÷ node -e 0',
-          cold.callback.median,
-          cold.node.median,
-          2.0,
-          '≤',
-          'ms',
-        ),
-        id: 'P5c',
-      },
-    );
-    extra.push(
-      `\nCold init (median [min–max] of ${P.coldRuns} interleaved fresh processes, ms; bundle size):\n`,
-      '| process | ms | ÷ node -e 0 | size |',
-      '|---|---|---|---|',
-      `| node -e 0 | ${fmt(cold.node)} | 1.00 | |`,
-      ...(['getItemOnly', 'verify', 'login', 'callback'] as const).map(
-        (k) =>
-          `| ${k} | ${fmt(cold[k])} | ${(cold[k].median / cold.node.median).toFixed(2)} | ${((cold.sizes[k] ?? 0) / 1024).toFixed(0)} KB |`,
-      ),
-    );
 
     // ---- P7: cost ------------------------------------------------------------------------------------------------
     const hitMs = 1000 / hitOps.median;
