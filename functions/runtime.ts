@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import type { App } from '../shared/app/base.js';
@@ -53,7 +54,7 @@ export function coldStart(fn: FunctionName, env: Record<string, string | undefin
   // Always JSON on Lambda: one object per line is what CloudWatch Logs Insights queries.
   const log = createLogger({ level: config.logs.level, json: true }, { app: 'tfa-serverless', fn });
   // Region, credentials and (in tests) AWS_ENDPOINT_URL_DYNAMODB come from the Lambda environment.
-  const store = new DynamoStore(new DynamoDBClient({}), tableName);
+  const store = new DynamoStore(new DynamoDBClient({ credentials: fromEnv() }), tableName);
   return { config, log, deps: { config, log, now: Date.now }, store, env };
 }
 

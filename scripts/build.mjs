@@ -47,6 +47,8 @@ async function buildOne(fn) {
     logLevel: 'warning',
     // The AWS SDK is bundled on purpose: the runtime's copy may predate what we pin (STS GetWebIdentityToken).
     external: [],
+    // Lambda's credentials are in the environment: the default chain's other providers only cost cold-start time.
+    alias: { '@aws-sdk/credential-provider-node': join(ROOT, 'functions', 'env-credentials.ts') },
   });
   await writeFile(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
   return (await stat(join(outdir, 'index.mjs'))).size;

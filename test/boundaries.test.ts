@@ -167,15 +167,16 @@ describe('import rules (source scan)', () => {
 // The bundles
 
 interface Metafile {
-  inputs: Record<string, { imports: { path: string; external?: boolean }[] }>;
+  inputs: Record<string, { imports: { path: string; kind?: string; external?: boolean }[] }>;
 }
 
-function bundleGraph(fn: string): { graph: Graph; files: string[] } {
+/** The bundle's import graph; `staticOnly` leaves out `import()` edges (code that loads only when called). */
+function bundleGraph(fn: string, staticOnly = false): { graph: Graph; files: string[] } {
   const meta: Metafile = JSON.parse(readFileSync(join(ROOT, 'dist', fn, 'meta.json'), 'utf8'));
   const graph: Graph = new Map(
     Object.entries(meta.inputs).map(([file, input]) => [
       file,
-      input.imports.filter((i) => !i.external).map((i) => i.path),
+      input.imports.filter((i) => !i.external && !(staticOnly && i.kind === 'dynamic-import')).map((i) => i.path),
     ]),
   );
   return { graph, files: Object.keys(meta.inputs) };
@@ -195,6 +196,10 @@ describe('the verify bundle', () => {
     ['the secret resolver', 'shared/secrets/'],
     ['the client-assertion sources', 'shared/assertions/'],
     ['the identity providers', 'shared/providers/'],
+    // On Lambda the credentials are in the environment (functions/env-credentials.ts stands in for the chain).
+    ['the default credential chain', 'node_modules/@aws-sdk/credential-provider-node/'],
+    ['the STS and SSO clients of the credential chain', 'node_modules/@aws-sdk/nested-clients/'],
+    ['the IMDS credential provider', 'node_modules/@smithy/credential-provider-imds/'],
   ])('contains no %s', (name, path) => {
     const problems = report(
       `the verify bundle must not contain ${name} (${path})`,
@@ -231,5 +236,11 @@ describe('the callback bundle', () => {
   it('is the one that carries Secrets Manager and STS', () => {
     expect(has(files, 'node_modules/@aws-sdk/client-secrets-manager/')).toBe(true);
     expect(has(files, 'node_modules/@aws-sdk/client-sts/')).toBe(true);
+  });
+});
+
+describe.each(['login', 'callback'])('the %s bundle', (fn) => {
+  it('contains no default credential chain (Lambda credentials are in the environment)', () => {
+    expect(has(bundleGraph(fn).files, 'node_modules/@aws-sdk/credential-provider-node/')).toBe(false);
   });
 });
