@@ -240,6 +240,16 @@ describe('the callback bundle', () => {
 });
 
 describe.each(['login', 'callback'])('the %s bundle', (fn) => {
+  it('loads npm undici only when a provider with TLS options makes its first call', () => {
+    const { graph, files } = bundleGraph(fn, true);
+    expect(has(files, 'node_modules/undici/')).toBe(true);
+    const problems = report(
+      `the ${fn} bundle must import npm undici lazily (shared/providers/tls.ts)`,
+      reach(graph, `functions/${fn}.ts`, (n) => n.includes('node_modules/undici/')),
+    );
+    expect(problems).toEqual([]);
+  });
+
   it('contains no default credential chain (Lambda credentials are in the environment)', () => {
     expect(has(bundleGraph(fn).files, 'node_modules/@aws-sdk/credential-provider-node/')).toBe(false);
   });

@@ -1,5 +1,5 @@
 import * as nodeTls from 'node:tls';
-import { Agent, type RequestInit as UndiciRequestInit, fetch as undiciFetch } from 'undici';
+import type { Agent, RequestInit as UndiciRequestInit } from 'undici';
 import { PEM_BLOCK, validateCaPem } from '../config/ca-pem.js';
 import type { ProviderTLSConfig } from '../config/types.js';
 
@@ -36,7 +36,8 @@ export function providerConnectOptions(tls: ProviderTLSConfig): ProviderConnectO
  * A fetch for openid-client's `customFetch` that applies the provider's TLS options (see
  * {@link providerConnectOptions}) through a dedicated undici `Agent`, used for discovery, token, userinfo and JWKS
  * calls. It is npm undici's own `fetch` with that agent as `dispatcher`: Node's global fetch bundles a different
- * undici whose dispatcher interface need not match. Create it once per provider; the agent pools connections.
+ * undici whose dispatcher interface need not match. Create it once per provider; the agent pools connections. npm
+ * undici is imported at the first call, so bundles whose providers set no TLS option never load it.
  *
  * @returns undefined when no TLS option is set: use the default fetch.
  * @throws TypeError when `caPEM` is not valid PEM.
@@ -44,7 +45,12 @@ export function providerConnectOptions(tls: ProviderTLSConfig): ProviderConnectO
 export function createProviderFetch(tls: ProviderTLSConfig): typeof fetch | undefined {
   const connect = providerConnectOptions(tls);
   if (!connect) return undefined;
-  const dispatcher = new Agent({ connect });
+  // npm undici is half of a login or callback bundle and few providers need it: load it at the first call.
+  let agent: Promise<{ dispatcher: Agent; undiciFetch: typeof import('undici').fetch }> | undefined;
+  const load = () => {
+    agent ??= import('undici').then((u) => ({ dispatcher: new u.Agent({ connect }), undiciFetch: u.fetch }));
+    return agent;
+  };
 
   const providerFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     // A global Request is not an npm-undici Request, so hand its parts over explicitly.
@@ -60,6 +66,7 @@ export function createProviderFetch(tls: ProviderTLSConfig): typeof fetch | unde
           }
         : {};
     const url = input instanceof Request ? input.url : input;
+    const { dispatcher, undiciFetch } = await load();
     const merged = { ...fromRequest, ...init, dispatcher } as unknown as UndiciRequestInit;
     // openid-client accepts undici's Response: it checks the Symbol.toStringTag, not the class identity.
     return (await undiciFetch(url, merged)) as unknown as Response;
