@@ -2,7 +2,7 @@
  * The verify function's handler, built from what a container reads at cold start (the bench builds it around another
  * store). `verify.ts` is the Lambda entry point.
  */
-import { createApp } from '../shared/app/base.js';
+import { createApp, type RequestMetrics } from '../shared/app/base.js';
 import { registerVerifyRoutes } from '../shared/app/verify-routes.js';
 import { ConditionCache } from '../shared/conditions/conditions.js';
 import type { Config } from '../shared/config/types.js';
@@ -21,9 +21,14 @@ export interface VerifyRuntime {
   store: SessionStore & SessionInventory;
 }
 
-export function verifyLambdaHandler(rt: VerifyRuntime): (event: HttpEvent) => Promise<HttpResult> {
+/** `metrics`: where request metrics go. @default CloudWatch EMF on standard output */
+export function verifyLambdaHandler(
+  rt: VerifyRuntime,
+  metrics: RequestMetrics = emfMetrics('verify'),
+): (event: HttpEvent) => Promise<HttpResult> {
   const deps = { config: rt.config, log: rt.log, now: rt.now };
-  const app = createApp(deps, { metrics: emfMetrics('verify') });
+  // Each log line is billed on Lambda: successful checks are counted in the metrics, not logged, unless configured.
+  const app = createApp(deps, { metrics, defaultCheckSampling: 0 });
   registerVerifyRoutes(app, {
     ...deps,
     // The per-container verify cache in front of the table (DESIGN §3.6).

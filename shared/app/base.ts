@@ -16,6 +16,8 @@ export type Env = {
     error?: unknown;
     /** How the matched route reports errors; set at registration (`portalRoute`, `plainRoute`), read by the funnel. */
     errorFormat?: ErrorFormat;
+    /** The request is a forward-auth check (`GET P`): its 2xx answers are logged per `logs.sampleSuccessfulChecks`. */
+    forwardAuthCheck?: boolean;
   };
 };
 
@@ -32,18 +34,20 @@ const SAFE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
  * The Hono app shared by the standalone server and the three Lambda functions: request id, one access-log line per
  * request, and the single place where errors become HTTP responses.
  */
-/**
- * Per-request metric fields (CloudWatch EMF on Lambda), merged into the access-log line; when that line is not written
- * (log level, omitted health checks) they are written on a line of their own, so metrics never depend on logging.
- */
-export type RequestMetrics = (m: { status: number; durationMs: number }) => {
-  fields: Record<string, unknown>;
-  writeAlone: (fields: Record<string, unknown>) => void;
-};
+/** Records every request's status and duration (CloudWatch EMF on Lambda); independent of the access log. */
+export type RequestMetrics = (m: { status: number; durationMs: number }) => void;
 
-export function createApp(deps: CoreDeps, options: { errorPage?: ErrorPage; metrics?: RequestMetrics } = {}): App {
+export interface AppOptions {
+  errorPage?: ErrorPage;
+  metrics?: RequestMetrics;
+  /** `logs.sampleSuccessfulChecks` when the config leaves it unset: 1 on the standalone server, 0 on Lambda. */
+  defaultCheckSampling?: number;
+}
+
+export function createApp(deps: CoreDeps, options: AppOptions = {}): App {
   const app = new Hono<Env>();
   const idHeader = deps.config.server.trustedRequestIdHeader;
+  const sampling = deps.config.logs.sampleSuccessfulChecks ?? options.defaultCheckSampling ?? 1;
 
   app.use('*', async (c, next) => {
     const start = performance.now();
@@ -57,14 +61,14 @@ export function createApp(deps: CoreDeps, options: { errorPage?: ErrorPage; metr
 
     const status = c.res.status;
     const duration = Math.round((performance.now() - start) * 100) / 100;
-    const metrics = options.metrics?.({ status, durationMs: duration });
+    options.metrics?.({ status, durationMs: duration });
+    // Successful checks are the bulk of the traffic: logged per `logs.sampleSuccessfulChecks`; everything else always.
+    if (status < 300 && c.get('forwardAuthCheck') && !(sampling >= 1 || Math.random() < sampling)) return;
     const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    if (!log.enabled(level)) return;
     const url = new URL(c.req.url);
     const omitted = (url.pathname === '/healthz' && deps.config.logs.omitHealthChecks) || c.req.method === 'OPTIONS';
-    if (omitted || !log.enabled(level)) {
-      if (metrics) metrics.writeAlone(metrics.fields);
-      return;
-    }
+    if (omitted) return;
     const error = c.get('error');
     const fields = {
       status,
@@ -73,7 +77,6 @@ export function createApp(deps: CoreDeps, options: { errorPage?: ErrorPage; metr
       client: c.req.header('x-forwarded-for')?.split(',')[0]?.trim(),
       duration,
       ...(error === undefined ? {} : { err: error, detail: errorDetail(error) }),
-      ...metrics?.fields,
     };
     log[level](error === undefined ? 'HTTP Request' : 'Failed request', fields);
   });

@@ -5,7 +5,10 @@ import { type App, findPortal, plainRoute, portalRoute } from './base.js';
 
 /** The verify function's routes: the forward-auth check, the bearer API and the health check. Read-only. */
 export function registerVerifyRoutes(app: App, deps: VerifyDeps & ApiVerifyDeps): void {
-  portalRoute(app, deps, 'GET', ['', '/'], 'text', (pr) => verifyRoute(deps, pr));
+  portalRoute(app, deps, 'GET', ['', '/'], 'text', (pr, c) => {
+    c.set('forwardAuthCheck', true);
+    return verifyRoute(deps, pr);
+  });
   const bp = deps.config.server.basePath;
   plainRoute(app, 'GET', ['/api/portals/:portal/verify', `${bp}/api/portals/:portal/verify`], 'json', (c) =>
     apiVerifyRoute(deps, c.req.raw, findPortal(deps, c.req.param('portal') ?? '')),

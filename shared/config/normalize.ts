@@ -149,6 +149,9 @@ export function normalizeConfig(
   const level: LogLevel | undefined =
     rawLevel === 'warning' ? 'warn' : (['debug', 'info', 'warn', 'error'] as const).find((l) => l === rawLevel);
   if (!level) n.error('logs.level', 'must be one of debug, info, warn, error', logs.level);
+  const sample = logs.sampleSuccessfulChecks;
+  if (sample !== undefined && !(Number.isFinite(sample) && sample >= 0 && sample <= 1))
+    n.error('logs.sampleSuccessfulChecks', 'must be a number from 0 (none) to 1 (every check)', sample);
 
   const verifyCacheTTL = n.duration('sessions.verifyCacheTTL', sessions.verifyCacheTTL, 10_000);
   if (verifyCacheTTL < 0) n.error('sessions.verifyCacheTTL', 'must not be negative', sessions.verifyCacheTTL);
@@ -194,6 +197,7 @@ export function normalizeConfig(
       level: level ?? 'info',
       json: logs.json ?? !n.opts.logsToTerminal,
       omitHealthChecks: logs.omitHealthChecks ?? true,
+      ...(sample === undefined ? {} : { sampleSuccessfulChecks: sample }),
     },
     sessions: {
       tableName: sessions.tableName ?? 'tfa-sessions',

@@ -145,6 +145,12 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     example: 'info',
   },
   'logs.omitHealthChecks': { description: 'Do not log `GET /healthz`.', default: 'true', example: 'true' },
+  'logs.sampleSuccessfulChecks': {
+    description:
+      'Share (0 to 1) of successful forward-auth checks (2xx answers of `GET P`) that get an access-log line, chosen at random. Errors, denials (401, 403, the 303 to sign-in), sign-ins and every other route are always logged. On Lambda each line is billed by CloudWatch Logs (a line per check costs about as much as the Lambda request), hence none by default; metrics do not depend on it (see [aws.md](aws.md#metrics-and-logs)).',
+    default: '`1` standalone, `0` on Lambda',
+    example: '0.01',
+  },
   'logs.json': {
     description:
       'One JSON object per line instead of text. Unset: text when standard output is a terminal, JSON otherwise (a container, a service manager), as upstream documents. Lambda always logs JSON.',

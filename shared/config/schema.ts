@@ -52,6 +52,7 @@ const logs = z.strictObject({
   level: str.optional(),
   omitHealthChecks: bool.optional(),
   json: bool.optional(),
+  sampleSuccessfulChecks: z.number().optional(),
 });
 
 const sessions = z.strictObject({

@@ -58,6 +58,11 @@ export interface LogsConfig {
   level: LogLevel;
   json: boolean;
   omitHealthChecks: boolean;
+  /**
+   * Share (0–1) of successful forward-auth checks (2xx) that get an access-log line; errors, denials and sign-ins are
+   * always logged. Unset: every check on the standalone server, none on Lambda (where each line is billed).
+   */
+  sampleSuccessfulChecks?: number;
 }
 
 /** Where sessions and login state live (our extension: upstream has no server-side store). */

@@ -1,51 +1,50 @@
-import { describe, expect, it } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emfMetrics, METRICS_NAMESPACE } from '../../functions/metrics.js';
+import { verifyLambdaHandler } from '../../functions/verify-handler.js';
 import { createApp } from '../../shared/app/base.js';
 import { registerHealth } from '../../shared/app/verify-routes.js';
 import { validateConfig } from '../../shared/config/load.js';
 import { createLogger } from '../../shared/log.js';
+import { DynamoStore } from '../../shared/sessions/dynamodb.js';
+import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../shared/sessions/embedded.js';
+import { ensureTable } from '../../shared/sessions/ensure-table.js';
+import { functionUrlEvent } from './helpers/events.js';
 
-function setup(level: 'info' | 'error') {
-  const { config } = validateConfig({
-    logs: { level },
-    portals: [
-      {
-        name: 'main',
-        providers: [{ pocketID: { endpoint: 'https://id.example.com', clientID: 'x', clientSecret: 'y' } }],
-      },
-    ],
-  });
+const PORTALS = [
+  {
+    name: 'main',
+    providers: [{ pocketID: { endpoint: 'https://id.example.com', clientID: 'x', clientSecret: 'y' } }],
+  },
+];
+
+/** An app with only /healthz (204) and the 404 fallback, a clock the test moves, and every line written. */
+function setup(level: 'info' | 'error', flushMs = 10_000) {
+  const { config } = validateConfig({ logs: { level }, portals: PORTALS });
   const lines: string[] = [];
+  const clock = { now: 1_800_000_000_000 };
   const log = createLogger({ level, json: true, write: (l) => lines.push(l) });
   const app = createApp(
     { config, log, now: Date.now },
-    {
-      metrics: emfMetrics(
-        'verify',
-        (l) => lines.push(l),
-        () => 1_800_000_000_000,
-      ),
-    },
+    { metrics: emfMetrics('verify', { write: (l) => lines.push(l), now: () => clock.now, flushMs }) },
   );
   registerHealth(app, { config, log, now: Date.now });
-  return { app, records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  const records = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { app, clock, emf: () => records().filter((r) => r._aws !== undefined), records };
 }
 
-describe('CloudWatch EMF metrics', () => {
-  it('rides on the access-log line: Requests and Latency by function and status class, ColdStart once', async () => {
-    const { app, records } = setup('info');
+describe('CloudWatch EMF metrics, aggregated per container', () => {
+  it('writes the first request at once: Requests and Latency by function and status class, ColdStart once', async () => {
+    // Arrange
+    const { app, emf } = setup('info');
 
-    await app.fetch(new Request('https://x/nope'));
+    // Act
     await app.fetch(new Request('https://x/nope'));
 
-    const [first, second] = records();
-    expect(first).toMatchObject({
-      msg: 'HTTP Request',
-      status: 404,
-      Function: 'verify',
-      StatusClass: '4xx',
-      Requests: 1,
-      ColdStart: 1,
+    // Assess
+    const [first] = emf();
+    expect(emf()).toHaveLength(1);
+    expect(first).toEqual({
       _aws: {
         Timestamp: 1_800_000_000_000,
         CloudWatchMetrics: [
@@ -60,20 +59,139 @@ describe('CloudWatch EMF metrics', () => {
           },
         ],
       },
+      Function: 'verify',
+      StatusClass: '4xx',
+      Requests: 1,
+      Latency: [expect.any(Number)],
+      ColdStart: 1,
     });
-    expect(typeof first?.Latency).toBe('number');
-    expect(second?.ColdStart).toBeUndefined();
   });
 
-  it('writes metrics on their own line when the access log is off (level or omitted health checks)', async () => {
-    const { app, records } = setup('error');
-
-    await app.fetch(new Request('https://x/healthz'));
+  it('counts later requests in memory and writes them, one document per status class, once flushMs has passed', async () => {
+    // Arrange
+    const { app, clock, emf } = setup('info');
     await app.fetch(new Request('https://x/nope'));
 
-    const all = records();
-    expect(all).toHaveLength(2);
-    expect(all.every((r) => r.msg === undefined && r._aws !== undefined)).toBe(true);
-    expect(all.map((r) => r.StatusClass)).toEqual(['2xx', '4xx']);
+    // Act: three requests within the flush interval write nothing; the first one after it writes all four.
+    clock.now += 1_000;
+    await app.fetch(new Request('https://x/healthz'));
+    await app.fetch(new Request('https://x/healthz'));
+    await app.fetch(new Request('https://x/nope'));
+    const beforeFlush = emf().length;
+    clock.now += 9_000;
+    await app.fetch(new Request('https://x/healthz'));
+
+    // Assess
+    expect(beforeFlush).toBe(1);
+    const flushed = emf().slice(1);
+    expect(flushed.map((r) => [r.StatusClass, r.Requests, (r.Latency as number[]).length, r.ColdStart])).toEqual([
+      ['2xx', 3, 3, undefined],
+      ['4xx', 1, 1, undefined],
+    ]);
+    expect(flushed.every((r) => (r._aws as { Timestamp: number }).Timestamp === clock.now)).toBe(true);
+  });
+
+  it('writes a status class as soon as it has 100 latencies (CloudWatch takes at most 100 values per metric)', async () => {
+    // Arrange
+    const { app, emf } = setup('error', 60_000);
+
+    // Act
+    for (let i = 0; i < 101; i++) await app.fetch(new Request('https://x/healthz'));
+
+    // Assess: the first request, then the next 100 together.
+    expect(emf().map((r) => [r.Requests, (r.Latency as number[]).length])).toEqual([
+      [1, 1],
+      [100, 100],
+    ]);
+  });
+
+  it('counts requests the access log leaves out (log level, omitted health checks)', async () => {
+    // Arrange
+    const { app, clock, records } = setup('error');
+
+    // Act
+    await app.fetch(new Request('https://x/healthz'));
+    clock.now += 10_000;
+    await app.fetch(new Request('https://x/nope'));
+
+    // Assess: no access-log line at level error, both requests in the metrics.
+    expect(records().map((r) => [r.msg, r.StatusClass, r.Requests])).toEqual([
+      [undefined, '2xx', 1],
+      [undefined, '4xx', 1],
+    ]);
+  });
+});
+
+describe('access log of the verify function', () => {
+  let db: EmbeddedDynamoDB;
+  let store: DynamoStore;
+  let token: string;
+
+  beforeAll(async () => {
+    db = await startEmbeddedDynamoDB();
+    const client = new DynamoDBClient({
+      endpoint: db.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    await ensureTable(client, 'metrics-test');
+    store = new DynamoStore(client, 'metrics-test');
+    const now = Date.now();
+    token = await store.create({
+      portal: 'main',
+      provider: 'pocketid',
+      profile: { id: 'zoe', name: { full: 'Zoe' } },
+      createdAt: now,
+      expiresAt: now + 3_600_000,
+    });
+  });
+
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  function verify(logs: Record<string, unknown>) {
+    const { config } = validateConfig({
+      server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
+      logs,
+      portals: PORTALS,
+    });
+    const lines: Record<string, unknown>[] = [];
+    const counted: number[] = [];
+    const log = createLogger({ level: config.logs.level, json: true, write: (l) => lines.push(JSON.parse(l)) });
+    const handler = verifyLambdaHandler({ config, log, now: Date.now, store }, ({ status }) => counted.push(status));
+    return { handler, lines, counted };
+  }
+
+  const check = (cookies?: string[]) =>
+    functionUrlEvent({
+      path: '/portals/main',
+      headers: { 'X-Forwarded-Host': 'app.example.com', 'X-Forwarded-Proto': 'https', 'X-Forwarded-Uri': '/' },
+      cookies,
+    });
+
+  it('logs no successful check by default on Lambda, but every denial, and counts both in the metrics', async () => {
+    // Arrange
+    const { handler, lines, counted } = verify({});
+
+    // Act
+    const ok = await handler(check([`tf_sess_main=${token}`]));
+    const denied = await handler(check());
+
+    // Assess
+    expect([ok.statusCode, denied.statusCode]).toEqual([200, 303]);
+    expect(lines.map((l) => [l.msg, l.status])).toEqual([['HTTP Request', 303]]);
+    expect(counted).toEqual([200, 303]);
+  });
+
+  it('logs successful checks when logs.sampleSuccessfulChecks is 1', async () => {
+    // Arrange
+    const { handler, lines } = verify({ sampleSuccessfulChecks: 1 });
+
+    // Act
+    await handler(check([`tf_sess_main=${token}`]));
+
+    // Assess
+    expect(lines.map((l) => [l.msg, l.status])).toEqual([['HTTP Request', 200]]);
   });
 });

@@ -938,6 +938,31 @@ describe('server options', () => {
     expect(config.logs.level).toBe(level.toLowerCase() === 'warning' ? 'warn' : level.toLowerCase());
   });
 
+  it.each([0, 0.01, 1])('accepts logs.sampleSuccessfulChecks %d', (rate) => {
+    // Act
+    const { config } = load(withPortal({}, { logs: { sampleSuccessfulChecks: rate } }));
+
+    // Assess
+    expect(config.logs.sampleSuccessfulChecks).toBe(rate);
+  });
+
+  it('leaves logs.sampleSuccessfulChecks unset when absent (each platform has its default)', () => {
+    expect(load(withPortal()).config.logs.sampleSuccessfulChecks).toBeUndefined();
+  });
+
+  it.each([-0.1, 1.5])('rejects logs.sampleSuccessfulChecks %d, naming the key and the value', (rate) => {
+    // Act
+    const issues = issuesOf(withPortal({}, { logs: { sampleSuccessfulChecks: rate } }));
+
+    // Assess
+    expect(issues).toEqual([
+      {
+        path: 'logs.sampleSuccessfulChecks',
+        message: `must be a number from 0 (none) to 1 (every check) (got ${rate})`,
+      },
+    ]);
+  });
+
   // Upstream signs sessions with tokens.signingKey; sessions are server-side here, so the key is accepted and ignored.
   it('accepts tokens.signingKey and says that it is ignored', () => {
     // Act
