@@ -342,6 +342,10 @@ export class ForwardAuth extends Construct {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      // verify runs on every request to every protected app: Lambda's own platform.start/report lines (~370 bytes
+      // an invocation) would cost more in CloudWatch Logs than the invocation. Its metrics (Duration, Errors, ...)
+      // do not depend on them; login and callback keep them.
+      ...(name === 'verify' ? { systemLogLevelV2: lambda.SystemLogLevel.WARN } : {}),
       environment: { [ENV.tableName]: this.table.tableName },
     });
     return { fn, role };

@@ -134,6 +134,19 @@ describe('the functions', () => {
     template.resourceCountIs('AWS::Logs::LogGroup', 4);
   });
 
+  it("drops Lambda's per-invocation platform lines on verify only (system log level WARN)", () => {
+    const fns = template.findResources('AWS::Lambda::Function');
+    const levels = Object.values(fns).map((f) => [
+      String(f.Properties.Description).split(':')[0],
+      f.Properties.LoggingConfig.SystemLogLevel,
+    ]);
+    expect(levels.sort()).toEqual([
+      ['tfa-serverless callback', undefined],
+      ['tfa-serverless login', undefined],
+      ['tfa-serverless verify', 'WARN'],
+    ]);
+  });
+
   it('gives verify a Function URL with auth NONE, invocable only through the URL', () => {
     template.resourceCountIs('AWS::Lambda::Url', 1);
     template.hasResourceProperties('AWS::Lambda::Url', {
