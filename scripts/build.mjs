@@ -1,4 +1,5 @@
-// Builds the three Lambda bundles: dist/<fn>/index.mjs (+ .map) and dist/<fn>/meta.json (esbuild metafile).
+// Builds the three Lambda bundles: dist/<fn>/index.mjs (+ .map) and dist/<fn>/meta.json (esbuild metafile), and the
+// standalone server: dist/server.mjs (+ .map), what `node dist/server.mjs` runs in production.
 // `npm run build` always builds; `node scripts/build.mjs --if-stale` (cdk.json, test/global-setup.ts) only when a
 // bundle is missing or older than its sources.
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -15,12 +16,42 @@ const BANNER = "import{createRequire as __cr}from'module';const require=__cr(imp
 /** Builds every function in parallel; returns the size in bytes of each bundle. */
 export async function buildAll({ quiet = false } = {}) {
   const started = performance.now();
-  const sizes = await Promise.all(FUNCTIONS.map((fn) => buildOne(fn)));
+  const [server, ...sizes] = await Promise.all([buildServer(), ...FUNCTIONS.map((fn) => buildOne(fn))]);
   if (!quiet) {
     for (const [i, fn] of FUNCTIONS.entries()) console.log(`dist/${fn}/index.mjs  ${(sizes[i] / 1024).toFixed(0)} KB`);
+    console.log(`dist/server.mjs  ${(server / 1024).toFixed(0)} KB`);
     console.log(`built ${FUNCTIONS.length} bundles in ${Math.round(performance.now() - started)} ms`);
   }
   return Object.fromEntries(FUNCTIONS.map((fn, i) => [fn, sizes[i]]));
+}
+
+/**
+ * The standalone server: our code bundled into one ES module, so production runs no TypeScript transform (tsx) at
+ * start. Packages stay in node_modules (`npm ci --omit=dev`): dynalite loads a native LevelDB binding, and the
+ * server needs the SDK's full default credential chain.
+ */
+async function buildServer() {
+  const outfile = join(ROOT, 'dist', 'server.mjs');
+  await rm(join(ROOT, 'dist', 'server-chunks'), { recursive: true, force: true });
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: { server: join(ROOT, 'bin', 'server.ts') },
+    outdir: join(ROOT, 'dist'),
+    outExtension: { '.js': '.mjs' },
+    // What the server imports only when needed (the demo and oidc-provider, Secrets Manager) goes into chunks, so an
+    // external package imported there is not loaded at every start.
+    splitting: true,
+    chunkNames: 'server-chunks/[name]-[hash]',
+    bundle: true,
+    packages: 'external',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return (await stat(outfile)).size;
 }
 
 async function buildOne(fn) {
@@ -55,7 +86,7 @@ async function buildOne(fn) {
 }
 
 /** What goes into the bundles: a bundle older than any of these is stale. */
-const SOURCES = ['functions', 'shared', 'scripts/build.mjs', 'package-lock.json'];
+const SOURCES = ['functions', 'shared', 'bin', 'dev', 'scripts/build.mjs', 'package-lock.json'];
 
 async function newestMtime(path) {
   const st = await stat(path);
@@ -66,7 +97,10 @@ async function newestMtime(path) {
 
 /** Whether a bundle or metafile is missing or older than its newest source. */
 export async function isStale() {
-  const outputs = FUNCTIONS.flatMap((fn) => ['index.mjs', 'meta.json'].map((f) => join(ROOT, 'dist', fn, f)));
+  const outputs = [
+    join(ROOT, 'dist', 'server.mjs'),
+    ...FUNCTIONS.flatMap((fn) => ['index.mjs', 'meta.json'].map((f) => join(ROOT, 'dist', fn, f))),
+  ];
   let built;
   try {
     built = Math.min(...(await Promise.all(outputs.map(async (p) => (await stat(p)).mtimeMs))));
@@ -79,6 +113,6 @@ export async function isStale() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   // `--if-stale` (cdk.json's build step, the test setup): skip the build when dist/ is up to date.
-  if (process.argv.includes('--if-stale') && !(await isStale())) console.log('Lambda bundles are up to date');
+  if (process.argv.includes('--if-stale') && !(await isStale())) console.log('bundles are up to date');
   else await buildAll();
 }
