@@ -126,3 +126,49 @@ export async function coldStarts(opts: {
     },
   };
 }
+
+/**
+ * The standalone server's start: spawn to the first `GET /healthz` 204, for the bundled `node dist/server.mjs` (what
+ * production runs) and for `tsx bin/server.ts` (`npm start`, development), interleaved.
+ */
+export async function serverStarts(opts: {
+  runs: number;
+  configFile: string;
+  env: Record<string, string>;
+}): Promise<Record<string, Stat>> {
+  const variants: Record<string, string[]> = {
+    'node dist/server.mjs': [process.execPath, resolve('dist', 'server.mjs')],
+    'tsx bin/server.ts': [process.execPath, '--import', 'tsx', resolve('bin', 'server.ts')],
+  };
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (let i = 0; i < opts.runs; i++)
+    for (const [name, argv] of Object.entries(variants)) {
+      const full = [...pin(SERVER_CORE), ...argv, '--config', opts.configFile, '--port', '0', '--bind', '127.0.0.1'];
+      const [cmd = '', ...args] = full;
+      const start = performance.now();
+      const p = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        const url = await new Promise<string>((res, rej) => {
+          let out = '';
+          const timer = setTimeout(() => rej(new Error(`${name} did not start: ${out.slice(-500)}`)), 30_000);
+          const onData = (d: Buffer) => {
+            out += d;
+            const m = /"url":"(http:\/\/[^"]+)"|url=(http:\/\/\S+)/.exec(out);
+            if (m) {
+              clearTimeout(timer);
+              res((m[1] ?? m[2]) as string);
+            }
+          };
+          p.stdout?.on('data', onData);
+          p.stderr?.on('data', onData);
+          p.once('exit', (code) => rej(new Error(`${name} exited with ${code}: ${out.slice(-500)}`)));
+        });
+        const r = await fetch(`${url}/healthz`);
+        if (r.status !== 204) throw new Error(`${name}: /healthz answered ${r.status}`);
+        samples[name]?.push(performance.now() - start);
+      } finally {
+        p.kill('SIGKILL');
+      }
+    }
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, stat(v)]));
+}

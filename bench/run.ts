@@ -19,7 +19,7 @@ import { validateConfig } from '../shared/config/load.js';
 import { DynamoStore } from '../shared/sessions/dynamodb.js';
 import { startEmbeddedDynamoDB } from '../shared/sessions/embedded.js';
 import { ensureTable } from '../shared/sessions/ensure-table.js';
-import { coldStarts } from './cold-start.js';
+import { coldStarts, serverStarts } from './cold-start.js';
 import { monthly, perMillion } from './cost.js';
 import { benchConfig, FORWARDED, LAMBDA_ENV, lambdaConfig, PORTAL, PROFILE, TABLE_NAME } from './fixtures.js';
 import {
@@ -291,6 +291,20 @@ async function main(): Promise<void> {
       ),
     );
 
+    progress('standalone server start');
+    const serverConfig = join(dir, 'tfa-config.json');
+    writeFileSync(serverConfig, JSON.stringify(benchConfig(proxy.endpoint)));
+    const starts = await serverStarts({
+      runs: Math.max(3, Math.ceil(P.coldRuns / 3)),
+      configFile: serverConfig,
+      env: LAMBDA_ENV,
+    });
+    extra.push(
+      `\nStandalone server start, spawn to the first /healthz 204 (median [min–max] of ${Math.max(3, Math.ceil(P.coldRuns / 3))}, ms):\n`,
+      '| command | ms |',
+      '|---|---|',
+      ...Object.entries(starts).map(([k, v]) => `| ${k} | ${fmt(v)} |`),
+    );
     if (ONLY === 'cold') {
       log(`\n${measureTable(measures)}\n${extra.join('\n')}`);
       return;
