@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestPki, type TestPki } from '../helpers/fakes/test-ca.js';
+import { createTestPki, type TestPki } from '../../dev/local-pki.js';
 import { Browser, type BrowserOptions, type Hop, type Stack, startStack, TEST_CLIENT } from '../helpers/stack.js';
 
 /**

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startStandalone } from '../../bin/standalone.js';
+import { createTestPki } from '../../dev/local-pki.js';
 import { validateConfig } from '../../shared/config/load.js';
 import { createLogger } from '../../shared/log.js';
-import { createTestPki } from '../helpers/fakes/test-ca.js';
 
 const providers = [{ pocketID: { endpoint: 'https://id.example.com', clientID: 'x', clientSecret: 'y' } }];
 const quiet = () => createLogger({ level: 'error', json: true, write: () => {} });

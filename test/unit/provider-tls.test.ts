@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestPki, type TestPki } from '../../dev/local-pki.js';
 import { validateCaPem } from '../../shared/config/ca-pem.js';
 import { createProviderFetch, providerConnectOptions } from '../../shared/providers/tls.js';
-import { createTestPki, type TestPki } from '../helpers/fakes/test-ca.js';
 
 /** An HTTPS echo server on loopback using a certificate from `pki`. */
 async function startHttpsEcho(pki: TestPki): Promise<{ url: string; server: Server }> {

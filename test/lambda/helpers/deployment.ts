@@ -1,19 +1,22 @@
 /**
  * An offline "deployment" for the built bundles: dynalite as DynamoDB, a loopback Secrets Manager, the dev OpenID
- * provider, and the config asset produced by the same code as `cdk synth` (infra/aws-config.ts). The process
+ * provider, the config asset produced by the same code as `cdk synth` (infra/aws-config.ts), and the bundles behind
+ * the local AWS front doors (dev/aws-local.ts: a Function URL for verify, an HTTP API for all three). The process
  * environment is set the way the stack sets it, plus endpoint overrides, so the real AWS SDK path runs.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { fileURLToPath } from 'node:url';
+import { type LocalAws, startLocalAws } from '../../../dev/aws-local.js';
 import { type DemoUser, type DevIdp, startDevIdp } from '../../../dev/idp.js';
-import { CONFIG_ASSET_FILE, ENV, serializeConfigAsset } from '../../../functions/config-asset.js';
+import { createTestPki, type TestPki } from '../../../dev/local-pki.js';
 import { bundledConfig, loadAwsConfig } from '../../../infra/aws-config.js';
 import type { Config, ProviderConfig } from '../../../shared/config/types.js';
 import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../../shared/sessions/embedded.js';
-import { ensureTable } from '../../../shared/sessions/ensure-table.js';
 import { FakeSecretsManager } from '../../helpers/fakes/secrets-manager.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const CLIENT = { clientId: 'tfa-lambda', clientSecret: 'lambda-e2e-client-secret-8a1f0c2d9b7e' };
 export const TABLE_NAME = 'tfa-lambda-test';
@@ -26,6 +29,10 @@ export interface Deployment {
   secretsManager: FakeSecretsManager;
   /** The config as bundled into the functions. */
   config: Config;
+  /** The bundles behind the local Function URL and HTTP API (both HTTPS with `pki`'s certificate). */
+  aws: LocalAws;
+  /** The throwaway CA the front doors' certificate chains to (for clients: Traefik's SSL_CERT_FILE, undici's ca). */
+  pki: TestPki;
   close(): Promise<void>;
 }
 
@@ -33,9 +40,12 @@ export interface DeploymentOptions {
   /** Builds the raw tfa-config (as written in YAML) from the IdP issuer URL. */
   rawConfig: (issuer: string) => unknown;
   users?: Record<string, DemoUser>;
+  /** Listener ports, when the config must name them (default: any free port). */
+  verifyPort?: number;
+  apiPort?: number;
 }
 
-/** Starts the peers, writes the config asset and sets the environment. Import the bundles afterwards. */
+/** Starts the peers and the bundles behind the local front doors. */
 export async function startDeployment(opts: DeploymentOptions): Promise<Deployment> {
   const idp = await startDevIdp({
     clients: [CLIENT],
@@ -45,10 +55,6 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
     ...(opts.users ? { users: opts.users } : {}),
   });
   const dynamo = await startEmbeddedDynamoDB();
-  await ensureTable(
-    new DynamoDBClient({ endpoint: dynamo.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-    TABLE_NAME,
-  );
   const secretsManager = new FakeSecretsManager();
   await secretsManager.start();
   secretsManager.put(SECRET_NAME, CLIENT.clientSecret);
@@ -64,30 +70,38 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
     if (p.credential.kind === 'createSecret')
       created.set(p.provider, `TfaServerless/ForwardAuth/${p.portal}/${p.provider.name}`);
   const config = bundledConfig(loaded.config, created);
-  const configPath = join(dir, CONFIG_ASSET_FILE);
-  writeFileSync(configPath, serializeConfigAsset(config));
+  rmSync(dir, { recursive: true, force: true });
 
-  // What the stack sets, plus the endpoint overrides the SDK honours (no code path differs from AWS).
-  process.env[ENV.tableName] = TABLE_NAME;
-  process.env[ENV.configPath] = configPath;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+  // The endpoint override the SDK honours for Secrets Manager (no code path differs from AWS); startLocalAws sets the
+  // stack's variables and DynamoDB's.
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secretsManager.url;
+  const pki = createTestPki('tfa local AWS test CA', ['*.example.test', '*.example.com']);
+  const aws = await startLocalAws({
+    root: ROOT,
+    config,
+    dynamoEndpoint: dynamo.endpoint,
+    tableName: TABLE_NAME,
+    tls: { cert: pki.serverCertPEM, key: pki.serverKeyPEM },
+    ...(opts.verifyPort !== undefined ? { verifyPort: opts.verifyPort } : {}),
+    ...(opts.apiPort !== undefined ? { apiPort: opts.apiPort } : {}),
+  });
 
   return {
     idp,
     dynamo,
     secretsManager,
     config,
+    aws,
+    pki,
     close: async () => {
+      await aws.close();
       await idp.close();
       await secretsManager.stop();
       await dynamo.close();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-/** One portal `main` on example.com (auth host auth.example.com) with one Pocket ID provider and no secret in it. */
 export function pocketIdConfig(issuer: string, extra: { sessions?: object; logs?: object; portal?: object } = {}) {
   return {
     server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },

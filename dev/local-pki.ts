@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A throwaway CA and a server certificate it signed for `127.0.0.1` / `localhost`. */
+/** A throwaway CA and a server certificate it signed (by default for `127.0.0.1` / `localhost`). */
 export interface TestPki {
   caPEM: string;
   serverCertPEM: string;
@@ -12,10 +12,12 @@ export interface TestPki {
 }
 
 /**
- * Creates a throwaway PKI valid for one day. Keys come from `node:crypto`; Node cannot build X.509 certificates, so
- * the `openssl` CLI signs them in a temporary directory (removed before returning).
+ * Creates a throwaway PKI valid for `days` (default one). Keys come from `node:crypto`; Node cannot build X.509
+ * certificates, so the `openssl` CLI signs them in a temporary directory (removed before returning). Used by the
+ * tests and by `npm run start:aws` (its local HTTPS front doors) when no certificate is given.
+ * @param names extra DNS names (wildcards allowed) for the server certificate, besides 127.0.0.1 and localhost
  */
-export function createTestPki(caName = 'tfa test CA'): TestPki {
+export function createTestPki(caName = 'tfa test CA', names: string[] = [], days = 1): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'tfa-pki-'));
   try {
     const newKeyPem = () =>
@@ -29,7 +31,7 @@ export function createTestPki(caName = 'tfa test CA'): TestPki {
     // 1. Self-signed CA.
     writeFileSync(join(dir, 'ca.key'), newKeyPem());
     openssl(
-      'req -x509 -new -key ca.key -out ca.pem -days 1 -addext basicConstraints=critical,CA:TRUE ' +
+      `req -x509 -new -key ca.key -out ca.pem -days ${days} -addext basicConstraints=critical,CA:TRUE ` +
         '-addext keyUsage=critical,keyCertSign,cRLSign',
       '-subj',
       `/CN=${caName}`,
@@ -41,11 +43,11 @@ export function createTestPki(caName = 'tfa test CA'): TestPki {
     writeFileSync(
       join(dir, 'server.ext'),
       'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' +
-        'subjectAltName=IP:127.0.0.1,DNS:localhost\n',
+        `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', ...names.map((n) => `DNS:${n}`)].join(',')}\n`,
     );
     openssl('req -new -key server.key -out server.csr -subj /CN=localhost');
     openssl(
-      'x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile server.ext',
+      `x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days ${days} -extfile server.ext`,
     );
 
     return {
