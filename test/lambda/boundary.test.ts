@@ -1,14 +1,14 @@
 /**
- * The Lambda boundary (hono's aws-lambda adapter plus functions/runtime.ts), exercised through the built bundles with
- * full Function URL and HTTP API payload 2.0 events: cookies[] in and out, base64 bodies, the original host from
- * X-Forwarded-Host, and identity header bytes.
+ * The Lambda boundary (hono's aws-lambda adapter plus functions/runtime.ts), exercised through the built bundles behind
+ * the local Function URL and HTTP API (dev/aws-local.ts), which build the payload 2.0 events as AWS does: cookies[] in
+ * and out, base64 bodies, the original host from X-Forwarded-Host, and identity header bytes.
  */
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FrontDoor, type FrontDoorHandler, startFrontDoor } from '../../dev/aws-front-door.js';
 import { lambdaHandler } from '../../functions/runtime.js';
 import type { Env } from '../../shared/app/base.js';
 import { stylesheetPath } from '../../shared/portal/styles.js';
@@ -16,10 +16,8 @@ import type { Profile } from '../../shared/profile.js';
 import { identityHeaders } from '../../shared/routes/identity-headers.js';
 import { DynamoStore } from '../../shared/sessions/dynamodb.js';
 import { type Deployment, pocketIdConfig, startDeployment, TABLE_NAME } from './helpers/deployment.js';
-import { apiGatewayEvent, FUNCTION_URL_HOST, functionUrlEvent } from './helpers/events.js';
-import { type Bundles, loadBundles } from './helpers/lambda-browser.js';
+import { type DoorRequest, type DoorResponse, doorRequest } from './helpers/front-door-client.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ZOE: Profile = {
   id: 'zoe',
   name: { full: 'Zoë Ünïcode 名前' },
@@ -27,14 +25,22 @@ const ZOE: Profile = {
 };
 
 let deployment: Deployment;
-let bundles: Bundles;
 let zoeToken: string;
 
-/** Traefik's forwardAuth request for `https://app.example.com{uri}`, as a Function URL event. */
-function traefikCheck(uri: string, opts: { cookies?: string[]; host?: string; query?: string } = {}) {
-  return functionUrlEvent({
+/** The Lambda result of a response that the front door got from a function (fails the test otherwise). */
+function resultOf(res: DoorResponse) {
+  if (!res.result) throw new Error(`no function answered (status ${res.status}): ${res.body}`);
+  return {
+    ...res.result,
+    headers: (res.result.headers ?? {}) as Record<string, string>,
+    cookies: res.result.cookies ?? [],
+  };
+}
+
+/** Traefik's forwardAuth request for `https://app.example.com{uri}`, through the Function URL. */
+async function traefikCheck(uri: string, opts: { cookies?: string[]; host?: string; query?: string } = {}) {
+  return doorRequest(deployment.aws.functionUrl, deployment.pki.caPEM, {
     path: `/portals/main${opts.query ?? ''}`,
-    cookies: opts.cookies,
     headers: {
       Accept: 'text/html',
       'User-Agent': 'Mozilla/5.0',
@@ -43,13 +49,18 @@ function traefikCheck(uri: string, opts: { cookies?: string[]; host?: string; qu
       'X-Forwarded-Host': opts.host ?? 'app.example.com',
       'X-Forwarded-Uri': uri,
       'X-Forwarded-For': '203.0.113.7',
+      ...(opts.cookies ? { Cookie: opts.cookies.join('; ') } : {}),
     },
   });
 }
 
+/** A browser's request to the HTTP API on its custom domain. */
+function onAuthHost(r: DoorRequest) {
+  return doorRequest(deployment.aws.httpApi, deployment.pki.caPEM, { host: 'auth.example.com', ...r });
+}
+
 beforeAll(async () => {
   deployment = await startDeployment({ rawConfig: (issuer) => pocketIdConfig(issuer, { logs: { level: 'error' } }) });
-  bundles = loadBundles(ROOT);
   const store = new DynamoStore(
     new DynamoDBClient({
       endpoint: deployment.dynamo.endpoint,
@@ -74,12 +85,15 @@ afterAll(async () => {
 describe('Function URL events (Traefik calling verify)', () => {
   it('redirects to sign-in on the auth host taken from X-Forwarded-Host, not the Function URL host', async () => {
     // Act
-    const result = await bundles.verify(traefikCheck('/reports?q=1'));
+    const res = await traefikCheck('/reports?q=1');
+    const result = resultOf(res);
 
     // Assess
     expect(result.statusCode).toBe(303);
     expect(result.headers.location).toMatch(/^https:\/\/auth\.example\.com\/portals\/main\/signin\?state=[^&]+$/);
-    expect(result.headers.location).not.toContain(FUNCTION_URL_HOST);
+    expect(result.headers.location).not.toContain(deployment.aws.functionUrlHost);
+    // The front door wrote the one cookies[] entry as the one Set-Cookie line.
+    expect(res.setCookies).toEqual(result.cookies);
     expect(result.cookies).toHaveLength(1);
     const [cookie = ''] = result.cookies;
     expect(cookie).toMatch(
@@ -94,10 +108,11 @@ describe('Function URL events (Traefik calling verify)', () => {
 
   it('reads every cookie of cookies[] and returns every Set-Cookie in cookies[], none in headers', async () => {
     // Prepare: a malformed session cookie (cleared) next to unrelated cookies.
-    const event = traefikCheck('/', { cookies: ['theme=dark', 'tf_sess_main=not-a-token', 'lang=fr'] });
+    const cookies = ['theme=dark', 'tf_sess_main=not-a-token', 'lang=fr'];
 
     // Act
-    const result = await bundles.verify(event);
+    const res = await traefikCheck('/', { cookies });
+    const result = resultOf(res);
 
     // Assess: the session cookie is expired and a state cookie set: two Set-Cookies, both in cookies[].
     expect(result.statusCode).toBe(303);
@@ -107,11 +122,16 @@ describe('Function URL events (Traefik calling verify)', () => {
     ]);
     expect(result.cookies[0]).toContain('Max-Age=0');
     expect(Object.keys(result.headers).map((h) => h.toLowerCase())).not.toContain('set-cookie');
+    // In: the Cookie header became cookies[]; out: one Set-Cookie line per cookies[] entry.
+    expect(res.event?.cookies).toEqual(cookies);
+    expect(res.event?.headers.cookie).toBeUndefined();
+    expect(res.setCookies).toEqual(result.cookies);
   });
 
   it('lets a session through with the identity headers as the same UTF-8 bytes the standalone server sends', async () => {
     // Act
-    const result = await bundles.verify(traefikCheck('/', { cookies: [`tf_sess_main=${zoeToken}`] }));
+    const res = await traefikCheck('/', { cookies: [`tf_sess_main=${zoeToken}`] });
+    const result = resultOf(res);
 
     // Assess: the result (JSON text) carries the real characters; the front door writes them as UTF-8, which are
     // exactly the bytes of the core's byte-string value that a Node or Go server writes.
@@ -127,7 +147,7 @@ describe('Function URL events (Traefik calling verify)', () => {
 
   it('redirects ?html=1 to the authenticated page of the login function (verify bundles no HTML)', async () => {
     // Act
-    const result = await bundles.verify(traefikCheck('/', { cookies: [`tf_sess_main=${zoeToken}`], query: '?html=1' }));
+    const result = resultOf(await traefikCheck('/', { cookies: [`tf_sess_main=${zoeToken}`], query: '?html=1' }));
 
     // Assess
     expect(result.statusCode).toBe(303);
@@ -137,7 +157,7 @@ describe('Function URL events (Traefik calling verify)', () => {
 
   it('rejects a host outside server.domains with 400 and sets no cookie', async () => {
     // Act
-    const result = await bundles.verify(traefikCheck('/', { host: 'evil.example.net' }));
+    const result = resultOf(await traefikCheck('/', { host: 'evil.example.net' }));
 
     // Assess
     expect(result.statusCode).toBe(400);
@@ -149,7 +169,8 @@ describe('Function URL events (Traefik calling verify)', () => {
 describe('HTTP API events (browsers on the auth host)', () => {
   it('answers the health check of the verify function with 204', async () => {
     // Act
-    const result = await bundles.verify(apiGatewayEvent({ path: '/healthz' }, { routeKey: 'GET /healthz' }));
+    const res = await doorRequest(deployment.aws.httpApi, deployment.pki.caPEM, { path: '/healthz' });
+    const result = resultOf(res);
 
     // Assess
     expect(result.statusCode).toBe(204);
@@ -158,21 +179,25 @@ describe('HTTP API events (browsers on the auth host)', () => {
 
   it('decodes a base64 request body (logout form post) and expires the cookies through cookies[]', async () => {
     // Prepare
-    const event = apiGatewayEvent(
-      {
-        method: 'POST',
-        path: '/portals/main/logout',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://auth.example.com' },
-        cookies: ['tf_sess_main=not-a-token', 'tf_state_main_AbCdEfGhIjK=x'],
-        body: 'submit=Log+out',
-        base64: true,
-      },
-      { routeKey: '$default', domainName: 'auth.example.com' },
-    );
+    const cookies = ['tf_sess_main=not-a-token', 'tf_state_main_AbCdEfGhIjK=x'];
 
     // Act
-    const result = await bundles.login(event);
+    const res = await onAuthHost({
+      method: 'POST',
+      path: '/portals/main/logout',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Origin: 'https://auth.example.com',
+        Cookie: cookies.join('; '),
+      },
+      body: 'submit=Log+out',
+    });
+    const result = resultOf(res);
 
+    // The HTTP API delivered the form body base64-encoded, to the login function ($default route).
+    expect(res.invocation?.target).toBe('login');
+    expect(res.event?.isBase64Encoded).toBe(true);
+    expect(Buffer.from(res.event?.body ?? '', 'base64').toString('utf8')).toBe('submit=Log+out');
     // Assess
     expect(result.statusCode).toBe(303);
     expect(result.headers.location).toBe('https://auth.example.com/portals/main?logout=1');
@@ -181,19 +206,19 @@ describe('HTTP API events (browsers on the auth host)', () => {
 
   it('returns a gzip-encoded static asset base64-encoded', async () => {
     // Prepare
-    const event = apiGatewayEvent(
-      { path: stylesheetPath, headers: { 'Accept-Encoding': 'gzip, deflate, br' } },
-      { routeKey: '$default', domainName: 'auth.example.com' },
-    );
+    const request = { path: stylesheetPath, headers: { 'Accept-Encoding': 'gzip, deflate, br' } };
 
     // Act
-    const result = await bundles.login(event);
+    const res = await onAuthHost(request);
+    const result = resultOf(res);
 
     // Assess
     expect(result.statusCode).toBe(200);
     expect(result.isBase64Encoded).toBe(true);
     expect(result.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(Buffer.from(result.body ?? '', 'base64')).toString('utf8')).toContain('{');
+    // The front door decoded it: the gzip bytes on the wire.
+    expect(gunzipSync(res.raw).toString('utf8')).toContain('{');
   });
 });
 
@@ -201,24 +226,39 @@ describe('header encoding at the boundary', () => {
   // The core's identity header value for "Zoë": UTF-8 bytes, one char per byte.
   const bytes = Buffer.from('Zoë', 'utf8').toString('latin1');
   const app = new Hono<Env>().get('/', (c) => c.text('ok', 200, { 'X-Forwarded-Displayname': bytes }));
-  const event = functionUrlEvent({ path: '/' });
+  // The same cast as functions/runtime.ts: the two libraries type payload 2.0 slightly differently.
+  const honoAlone = handle(app) as unknown as FrontDoorHandler;
+  const doors: FrontDoor[] = [];
+  const through = async (handler: FrontDoorHandler) => {
+    const door = await startFrontDoor({
+      kind: 'functionUrl',
+      awsHost: 'abc.lambda-url.us-east-1.on.aws',
+      route: () => ({ handler, name: 'app', routeKey: '$default' }),
+      tls: { cert: deployment.pki.serverCertPEM, key: deployment.pki.serverKeyPEM },
+    });
+    doors.push(door);
+    return doorRequest(door, deployment.pki.caPEM, { path: '/' });
+  };
+  afterAll(async () => {
+    await Promise.all(doors.map((d) => d.close()));
+  });
 
   it('hono alone returns the byte string unchanged, which a JSON result would double-encode', async () => {
     // Act
-    // The same cast as functions/runtime.ts: the two libraries type payload 2.0 slightly differently.
-    const result = await handle(app)({ ...event, body: null } as unknown as Parameters<ReturnType<typeof handle>>[0]);
+    const res = await through(honoAlone);
 
-    // Assess: "ZoÃ«" in the JSON result would leave the front door as C3 83 C2 AB, not C3 AB.
-    expect(result.headers?.['x-forwarded-displayname']).toBe('ZoÃ«');
+    // Assess: "ZoÃ«" in the JSON result leaves the front door as C3 83 C2 AB, not C3 AB.
+    expect(res.result?.headers?.['x-forwarded-displayname']).toBe('ZoÃ«');
+    expect(Buffer.from(res.headers['x-forwarded-displayname'] ?? '', 'latin1').toString('hex')).toBe('5a6fc383c2ab');
   });
 
-  it('lambdaHandler returns the text those bytes encode', async () => {
+  it('lambdaHandler returns the text those bytes encode, which the front door writes as those bytes', async () => {
     // Act
-    const result = await lambdaHandler(app)(event);
+    const res = await through(lambdaHandler(app) as FrontDoorHandler);
 
     // Assess
-    expect(result.headers['x-forwarded-displayname']).toBe('Zoë');
-    expect(Buffer.from(result.headers['x-forwarded-displayname'] ?? '', 'utf8')).toEqual(Buffer.from(bytes, 'latin1'));
+    expect(res.result?.headers?.['x-forwarded-displayname']).toBe('Zoë');
+    expect(Buffer.from(res.headers['x-forwarded-displayname'] ?? '', 'latin1')).toEqual(Buffer.from(bytes, 'latin1'));
   });
 });
 

@@ -2,21 +2,17 @@
  * The callback bundle when Secrets Manager fails (real SDK against the loopback fake): a server fault is ours and
  * temporary (503, the next login works), a missing secret is a deployment mistake (500); neither is shown.
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSecretsManager } from '../helpers/fakes/secrets-manager.js';
 import { type Deployment, pocketIdConfig, startDeployment } from './helpers/deployment.js';
-import { type Bundles, LambdaBrowser, loadBundles } from './helpers/lambda-browser.js';
+import { LambdaBrowser } from './helpers/lambda-browser.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const APP = 'https://app.example.com/dashboard';
 
 let deployment: Deployment;
-let bundles: Bundles;
 
 beforeAll(async () => {
   deployment = await startDeployment({ rawConfig: (issuer) => pocketIdConfig(issuer, { logs: { level: 'error' } }) });
-  bundles = loadBundles(ROOT);
 });
 afterAll(async () => {
   await deployment?.close();
@@ -24,8 +20,8 @@ afterAll(async () => {
 
 const browser = () =>
   new LambdaBrowser({
-    bundles,
-    config: deployment.config,
+    aws: deployment.aws,
+    ca: deployment.pki.caPEM,
     idp: deployment.idp.issuer,
     authHost: 'auth.example.com',
     verifyVia: 'functionUrl',

@@ -1,65 +1,21 @@
 /**
- * A browser (tough-cookie jar, manual redirects) whose requests reach the auth server only as Lambda events: auth-host
- * URLs through the HTTP API on its custom domain (routed as API Gateway routes them, from infra/routes.ts), app URLs
- * through "Traefik" calling the verify function (Function URL or HTTP API), identity-provider URLs over real HTTP.
- * Cookies travel only in the events' and results' `cookies[]` arrays.
+ * A browser (tough-cookie jar, manual redirects) whose requests reach the auth server only through the local AWS
+ * front doors (dev/aws-local.ts): auth-host URLs through the HTTP API on its custom domain, app URLs through "Traefik"
+ * calling verify (the Function URL or the HTTP API's own host), identity-provider URLs over real HTTP. What each
+ * function received and returned is kept for boundary assertions.
  */
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { CookieJar } from 'tough-cookie';
+import type { FrontDoorEvent, FrontDoorResult } from '../../../dev/aws-front-door.js';
+import type { LocalAws } from '../../../dev/aws-local.js';
 import type { FunctionName } from '../../../functions/config-asset.js';
-import type { HttpEvent, HttpResult } from '../../../functions/runtime.js';
-import { apiRoutes, DEFAULT_ROUTE_FUNCTION } from '../../../infra/routes.js';
-import type { Config } from '../../../shared/config/types.js';
 import { followRedirects, loginThroughIdp } from '../../helpers/login-flow.js';
-import { API_HOST, apiGatewayEvent, functionUrlEvent } from './events.js';
-
-export type LambdaHandler = (event: HttpEvent) => Promise<HttpResult>;
-export type Bundles = Record<FunctionName, LambdaHandler>;
-
-/**
- * Loads the built bundles (dist/<fn>/index.mjs) with Node's own module loader, as the Lambda runtime does; vitest's
- * `import()` would run ~2.5 MB of minified code through Vite's transform first. Node ≥ 20.19 loads ES modules through
- * `require` (the bundles have no top-level await). They read env and config at load, so set those first.
- */
-export function loadBundles(root: string): Bundles {
-  const nodeRequire = createRequire(import.meta.url);
-  const load = (fn: FunctionName): LambdaHandler => {
-    const mod: { handler?: LambdaHandler } = nodeRequire(join(root, 'dist', fn, 'index.mjs'));
-    if (typeof mod.handler !== 'function') throw new Error(`dist/${fn}/index.mjs exports no handler`);
-    return mod.handler;
-  };
-  return { verify: load('verify'), login: load('login'), callback: load('callback') };
-}
-
-export interface SelectedRoute {
-  fn: FunctionName;
-  routeKey: string;
-  pathParameters?: Record<string, string>;
-}
-
-/** API Gateway's route selection over our route table: an explicit route when one matches, else `$default`. */
-export function selectRoute(config: Config, method: string, path: string): SelectedRoute {
-  for (const route of apiRoutes(config)) {
-    if (route.method !== method) continue;
-    const names: string[] = [];
-    const pattern = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, name: string) => {
-      names.push(name);
-      return '([^/]+)';
-    });
-    const m = new RegExp(`^${pattern}$`).exec(path);
-    if (!m) continue;
-    const pathParameters = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')]));
-    return { fn: route.fn, routeKey: `${route.method} ${route.path}`, ...(names.length ? { pathParameters } : {}) };
-  }
-  return { fn: DEFAULT_ROUTE_FUNCTION, routeKey: '$default' };
-}
+import { type DoorResponse, doorRequest } from './front-door-client.js';
 
 export interface Hop {
   url: string;
   status: number;
   headers: Record<string, string>;
-  /** Set-Cookie values, from the result's `cookies[]` (or the IdP's Set-Cookie headers). */
+  /** The Set-Cookie lines the browser received (the front door writes one per entry of the result's `cookies[]`). */
   cookies: string[];
   body: string;
   /** Which function answered (undefined for the identity provider). */
@@ -68,8 +24,9 @@ export interface Hop {
 }
 
 export interface LambdaBrowserOptions {
-  bundles: Bundles;
-  config: Config;
+  /** The bundles behind the local front doors, and the CA their certificate chains to. */
+  aws: LocalAws;
+  ca: string;
   /** Identity provider base URL; its URLs are fetched for real. */
   idp: string;
   /** The auth host browsers reach directly (the HTTP API custom domain). */
@@ -83,7 +40,12 @@ export interface LambdaBrowserOptions {
 export class LambdaBrowser {
   readonly jar = new CookieJar();
   /** Every invocation, for boundary assertions and replays. */
-  readonly invocations: { fn: FunctionName; event: HttpEvent; result: HttpResult }[] = [];
+  readonly invocations: {
+    fn: FunctionName;
+    event: FrontDoorEvent;
+    result: FrontDoorResult;
+    replay: () => Promise<DoorResponse>;
+  }[] = [];
 
   constructor(readonly opts: LambdaBrowserOptions) {}
 
@@ -98,48 +60,35 @@ export class LambdaBrowser {
     };
     if (url.startsWith(this.opts.idp)) return this.fetchIdp(url, method, browserHeaders, init.body);
 
-    const cookies = (await this.jar.getCookies(url)).map((c) => c.cookieString());
-    if (u.host === this.opts.authHost) {
+    const cookie = await this.jar.getCookieString(url);
+    const withCookie = { ...browserHeaders, ...(cookie ? { Cookie: cookie } : {}) };
+    const { aws } = this.opts;
+    if (u.host === this.opts.authHost)
       // The browser reaches the auth host directly: the HTTP API custom domain, no proxy, no X-Forwarded-Host.
-      const route = selectRoute(this.opts.config, method, u.pathname);
-      const event = apiGatewayEvent(
-        {
+      return this.send(url, () =>
+        doorRequest(aws.httpApi, this.opts.ca, {
           method,
           path: u.pathname + u.search,
-          headers: browserHeaders,
-          cookies,
-          body: init.body,
-          base64: init.body !== undefined,
-        },
-        { routeKey: route.routeKey, pathParameters: route.pathParameters, domainName: this.opts.authHost },
+          host: u.host,
+          headers: withCookie,
+          ...(init.body !== undefined ? { body: init.body } : {}),
+        }),
       );
-      return this.invoke(url, route.fn, event);
-    }
 
     // An app URL: Traefik's forwardAuth sends GET to its address with the browser's headers plus X-Forwarded-*.
-    const path = this.opts.forwardAuthPath ?? '/portals/main';
-    const traefik = {
-      method: 'GET',
-      path,
-      cookies,
-      headers: {
-        ...browserHeaders,
-        'X-Forwarded-Method': method,
-        'X-Forwarded-Proto': u.protocol.replace(':', ''),
-        'X-Forwarded-Host': u.host,
-        'X-Forwarded-Uri': u.pathname + u.search,
-        'X-Forwarded-Port': '443',
-        'X-Forwarded-For': '203.0.113.7',
-      },
+    const headers = {
+      ...withCookie,
+      'X-Forwarded-Method': method,
+      'X-Forwarded-Proto': u.protocol.replace(':', ''),
+      'X-Forwarded-Host': u.host,
+      'X-Forwarded-Uri': u.pathname + u.search,
+      'X-Forwarded-Port': '443',
+      'X-Forwarded-For': '203.0.113.7',
     };
-    if (this.opts.verifyVia === 'functionUrl') return this.invoke(url, 'verify', functionUrlEvent(traefik));
-    const route = selectRoute(this.opts.config, 'GET', new URL(path, 'https://x').pathname);
-    const event = apiGatewayEvent(traefik, {
-      routeKey: route.routeKey,
-      pathParameters: route.pathParameters,
-      domainName: API_HOST,
-    });
-    return this.invoke(url, route.fn, event);
+    const door = this.opts.verifyVia === 'functionUrl' ? aws.functionUrl : aws.httpApi;
+    return this.send(url, () =>
+      doorRequest(door, this.opts.ca, { path: this.opts.forwardAuthPath ?? '/portals/main', headers }),
+    );
   }
 
   /** Follows redirects up to `max` hops; a relative Location from our functions fails the test. */
@@ -164,23 +113,23 @@ export class LambdaBrowser {
     };
   }
 
-  private async invoke(url: string, fn: FunctionName, event: HttpEvent): Promise<Hop> {
-    const result = await this.opts.bundles[fn](event);
-    this.invocations.push({ fn, event, result });
-    if (Object.keys(result.headers).some((h) => h.toLowerCase() === 'set-cookie'))
-      throw new Error(`${fn} returned Set-Cookie in headers instead of cookies[]`);
-    for (const c of result.cookies) await this.jar.setCookie(c, url);
-    const body = result.isBase64Encoded
-      ? Buffer.from(result.body ?? '', 'base64').toString('latin1')
-      : (result.body ?? '');
+  private async send(url: string, call: () => Promise<DoorResponse>): Promise<Hop> {
+    const res = await call();
+    const fn = res.invocation?.target as FunctionName | undefined;
+    if (res.event && res.result && fn) {
+      this.invocations.push({ fn, event: res.event, result: res.result, replay: call });
+      if (Object.keys(res.result.headers ?? {}).some((h) => h.toLowerCase() === 'set-cookie'))
+        throw new Error(`${fn} returned Set-Cookie in headers instead of cookies[]`);
+    }
+    for (const c of res.setCookies) await this.jar.setCookie(c, url);
     return {
       url,
-      status: result.statusCode ?? 200,
-      headers: Object.fromEntries(Object.entries(result.headers).map(([k, v]) => [k.toLowerCase(), v])),
-      cookies: result.cookies,
-      body,
-      fn,
-      isBase64Encoded: result.isBase64Encoded,
+      status: res.status,
+      headers: res.headers,
+      cookies: res.setCookies,
+      body: res.raw.toString('latin1'),
+      ...(fn ? { fn } : {}),
+      ...(res.result?.isBase64Encoded !== undefined ? { isBase64Encoded: res.result.isBase64Encoded } : {}),
     };
   }
 
