@@ -95,6 +95,22 @@ export function utf8HeaderValues(headers: Record<string, string | string[]>): Re
 }
 
 /**
+ * hono's adapter percent-encodes the **whole** value of a request header that has any non-ASCII character, so an
+ * X-Forwarded-Uri of `/a?x=ä` (Traefik sends the query raw; AWS puts the UTF-8 text into the event) would reach the
+ * core as `%2Fa%3Fx%3D%C3%A4`, no longer a path, and the return URL would fall back to the profile page. Encoding
+ * only its non-ASCII characters, as their UTF-8 bytes, gives `/a?x=%C3%A4`: what the standalone server makes of the
+ * same raw bytes (shared/http/forwarded.ts `pathAndQuery`).
+ */
+export function forwardedUriAsAscii(headers: HttpEvent['headers']): HttpEvent['headers'] {
+  const uri = headers['x-forwarded-uri'];
+  if (uri === undefined || !NON_ASCII.test(uri)) return headers;
+  return {
+    ...headers,
+    'x-forwarded-uri': uri.replace(/[^\p{ASCII}]/gu, (c) => encodeURIComponent(c.replace(/\p{Cs}/u, '\ufffd'))),
+  };
+}
+
+/**
  * The Lambda boundary: hono's adapter turns the event into a web `Request` (the `cookies[]` array becomes one
  * `Cookie` header, base64 bodies are decoded, headers such as X-Forwarded-Host pass through) and the `Response`
  * back into a result with every `Set-Cookie` in `cookies[]`.
@@ -105,7 +121,8 @@ export function lambdaHandler(app: App): (event: HttpEvent) => Promise<HttpResul
     // Both shapes are payload format 2.0, which hono recognises by `rawPath` and `requestContext.http`. Its type
     // differs from @types/aws-lambda only in fields it never reads (`requestContext.authorizer` is required there but
     // absent on Function URLs with auth NONE), hence the cast.
-    const result = await honoHandler({ ...event, body: event.body ?? null } as unknown as HonoV2Event);
+    const headers = forwardedUriAsAscii(event.headers);
+    const result = await honoHandler({ ...event, headers, body: event.body ?? null } as unknown as HonoV2Event);
     return {
       statusCode: result.statusCode,
       headers: utf8HeaderValues(result.headers),

@@ -20,6 +20,10 @@ export interface ForwardedRequest {
 const HOST_RE =
   /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
+/** The default host names of AWS front doors: Lambda Function URLs and API Gateway (`execute-api`) endpoints. */
+const AWS_FRONT_DOOR_HOST =
+  /(^|\.)(lambda-url\.[a-z0-9-]+\.on\.aws|execute-api\.[a-z0-9-]+\.amazonaws\.com)\.?(:\d+)?$/i;
+
 function firstValue(value: string | null): string | undefined {
   if (value === null) return undefined;
   const first = value.split(',')[0]?.trim();
@@ -33,8 +37,16 @@ function firstValue(value: string | null): string | undefined {
  * @throws HttpError 400 naming the bad header.
  */
 export function readForwarded(req: Request, url: URL = new URL(req.url)): ForwardedRequest {
-  const host = firstValue(req.headers.get('x-forwarded-host')) ?? req.headers.get('host') ?? url.host;
+  const forwardedHost = firstValue(req.headers.get('x-forwarded-host'));
+  const host = forwardedHost ?? req.headers.get('host') ?? url.host;
   if (!host) throw badRequest('Missing header X-Forwarded-Host');
+  // Behind an AWS front door the Host is the front door's own; without X-Forwarded-Host the app's host is unknown, and
+  // a cookie or sign-in URL for `*.on.aws` would be useless (or, without server.domains, silently wrong).
+  if (forwardedHost === undefined && AWS_FRONT_DOOR_HOST.test(host))
+    throw badRequest(
+      'Missing header X-Forwarded-Host',
+      `the request reached the AWS front door ${host.slice(0, 100)} directly: the proxy must send X-Forwarded-Host with the app's host`,
+    );
   if (host.length > 255 || !HOST_RE.test(host))
     throw badRequest('Invalid header X-Forwarded-Host', `host ${JSON.stringify(host.slice(0, 100))}`);
   const portPart = /:(\d+)$/.exec(host)?.[1];

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FrontDoor, type FrontDoorHandler, startFrontDoor } from '../../dev/aws-front-door.js';
 import { lambdaHandler } from '../../functions/runtime.js';
 import type { Env } from '../../shared/app/base.js';
+import { pathAndQuery } from '../../shared/http/forwarded.js';
 import { stylesheetPath } from '../../shared/portal/styles.js';
 import type { Profile } from '../../shared/profile.js';
 import { identityHeaders } from '../../shared/routes/identity-headers.js';
@@ -163,6 +164,44 @@ describe('Function URL events (Traefik calling verify)', () => {
     expect(result.statusCode).toBe(400);
     expect(result.cookies).toEqual([]);
     expect(result.headers.location).toBeUndefined();
+  });
+});
+
+describe('a check that reaches the AWS front door without X-Forwarded-Host', () => {
+  it.each([
+    ['the Function URL', () => deployment.aws.functionUrl],
+    ['the HTTP API (its execute-api host)', () => deployment.aws.httpApi],
+  ])('answers 400 naming the missing header through %s, with no cookie and no redirect', async (_, door) => {
+    // Act: a proxy that sends Host = the front door's (as Traefik must) but forgot X-Forwarded-Host.
+    const res = await doorRequest(door(), deployment.pki.caPEM, {
+      path: '/portals/main',
+      headers: { Accept: 'text/html', 'X-Forwarded-Uri': '/reports', 'X-Forwarded-Proto': 'https' },
+    });
+
+    // Assess
+    expect(res.invocation?.target).toBe('verify');
+    expect(res.status).toBe(400);
+    expect(res.body).toBe('Error: Missing header X-Forwarded-Host');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers.location).toBeUndefined();
+    expect(res.setCookies).toEqual([]);
+  });
+});
+
+describe('a raw non-ASCII byte in X-Forwarded-Uri', () => {
+  it('keeps its return URL through the Lambda adapter, exactly as the standalone server builds it', async () => {
+    // Prepare: Traefik sends the query raw (Go's RequestURI), here the UTF-8 bytes of "ä".
+    const raw = Buffer.from('/search?q=ä', 'utf8').toString('latin1');
+
+    // Act
+    const result = resultOf(await traefikCheck(raw));
+
+    // Assess: the same %C3%A4 the standalone server's pathAndQuery makes of those bytes.
+    const cookie = result.cookies.find((c) => c.startsWith('tf_state_main_')) ?? '';
+    const value = cookie.slice(cookie.indexOf('=') + 1, cookie.indexOf(';'));
+    const state = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { u: string };
+    expect(state.u).toBe(`https://app.example.com${pathAndQuery(raw)}`);
+    expect(state.u).toBe('https://app.example.com/search?q=%C3%A4');
   });
 });
 

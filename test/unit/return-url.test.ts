@@ -346,6 +346,51 @@ describe('the state cookie of an unauthenticated forward-auth check', () => {
 });
 
 describe('readForwarded', () => {
+  it.each([
+    { mode: 'dedicated', top: DEDICATED, host: 'abcdefghij.lambda-url.eu-west-1.on.aws' },
+    { mode: 'dedicated', top: DEDICATED, host: 'r3pmxmplak.execute-api.eu-west-1.amazonaws.com' },
+    {
+      mode: 'sub-path, no domains',
+      top: { server: { basePath: '/auth' } },
+      host: 'abcdefghij.lambda-url.eu-west-1.on.aws',
+    },
+    {
+      mode: 'sub-path, no domains',
+      top: { server: { basePath: '/auth' } },
+      host: 'x.execute-api.us-east-1.amazonaws.com:443',
+    },
+  ])(
+    'rejects a check whose host is the AWS front door $host itself ($mode) with 400 naming X-Forwarded-Host',
+    ({ top, host }) => {
+      // Prepare: the proxy did not send X-Forwarded-Host, so Host is the front door's own.
+      const d = deps(top);
+      const req = new Request(`https://${host}${top === DEDICATED ? '' : '/auth'}/portals/main`, {
+        headers: { Host: host, 'X-Forwarded-Uri': '/app' },
+      });
+
+      // Act
+      const err = httpError(() => portalReq(d, req));
+
+      // Assess
+      expect(err.status).toBe(400);
+      expect(err.message).toBe('Missing header X-Forwarded-Host');
+    },
+  );
+
+  it('accepts the AWS front door host when X-Forwarded-Host names the app, and a custom domain without it', () => {
+    // Act
+    const viaProxy = readForwarded(
+      new Request('https://abc.lambda-url.eu-west-1.on.aws/portals/main', {
+        headers: { 'X-Forwarded-Host': 'app.example.com' },
+      }),
+    );
+    const customDomain = readForwarded(new Request('https://auth.example.com/portals/main'));
+
+    // Assess
+    expect(viaProxy.host).toBe('app.example.com');
+    expect(customDomain.host).toBe('auth.example.com');
+  });
+
   it('reads a complete set of forwarded headers', () => {
     // Prepare
     const req = forwardAuthRequest({
