@@ -74,6 +74,8 @@ export interface LocalAwsOptions {
   /** Listener ports (default: any free port). */
   verifyPort?: number;
   apiPort?: number;
+  /** @default 127.0.0.1 */
+  bind?: string;
   region?: string;
 }
 
@@ -120,6 +122,7 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
     route: () => verify,
     ...(o.tls ? { tls: o.tls } : {}),
     ...(o.verifyPort !== undefined ? { port: o.verifyPort } : {}),
+    ...(o.bind ? { bind: o.bind } : {}),
   });
   const httpApi = await startFrontDoor({
     kind: 'httpApi',
@@ -136,6 +139,7 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
     },
     ...(o.tls ? { tls: o.tls } : {}),
     ...(o.apiPort !== undefined ? { port: o.apiPort } : {}),
+    ...(o.bind ? { bind: o.bind } : {}),
   });
   return {
     functionUrl,
