@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FrontDoor, type FrontDoorHandler, startFrontDoor } from '../../dev/aws-front-door.js';
+import { createTestPki, type TestPki } from '../../dev/local-pki.js';
 import { emfMetrics, METRICS_NAMESPACE } from '../../functions/metrics.js';
 import { verifyLambdaHandler } from '../../functions/verify-handler.js';
 import { createApp } from '../../shared/app/base.js';
@@ -9,7 +11,7 @@ import { createLogger } from '../../shared/log.js';
 import { DynamoStore } from '../../shared/sessions/dynamodb.js';
 import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../shared/sessions/embedded.js';
 import { ensureTable } from '../../shared/sessions/ensure-table.js';
-import { functionUrlEvent } from './helpers/events.js';
+import { doorRequest } from './helpers/front-door-client.js';
 
 const PORTALS = [
   {
@@ -135,6 +137,14 @@ describe('access log of the verify function', () => {
       credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     });
     await ensureTable(client, 'metrics-test');
+    // The handler under test sits behind a local Function URL, which builds the events as AWS does.
+    pki = createTestPki();
+    door = await startFrontDoor({
+      kind: 'functionUrl',
+      awsHost: 'abc.lambda-url.us-east-1.on.aws',
+      route: () => ({ handler: current, name: 'verify', routeKey: '$default' }),
+      tls: { cert: pki.serverCertPEM, key: pki.serverKeyPEM },
+    });
     store = new DynamoStore(client, 'metrics-test');
     const now = Date.now();
     token = await store.create({
@@ -147,8 +157,13 @@ describe('access log of the verify function', () => {
   });
 
   afterAll(async () => {
+    await door?.close();
     await db?.close();
   });
+
+  let pki: TestPki;
+  let door: FrontDoor;
+  let current: FrontDoorHandler = async () => ({ statusCode: 500 });
 
   function verify(logs: Record<string, unknown>) {
     const { config } = validateConfig({
@@ -159,16 +174,24 @@ describe('access log of the verify function', () => {
     const lines: Record<string, unknown>[] = [];
     const counted: number[] = [];
     const log = createLogger({ level: config.logs.level, json: true, write: (l) => lines.push(JSON.parse(l)) });
-    const handler = verifyLambdaHandler({ config, log, now: Date.now, store }, ({ status }) => counted.push(status));
+    current = verifyLambdaHandler({ config, log, now: Date.now, store }, ({ status }) => counted.push(status));
+    const handler = async (request: Promise<number>) => ({ statusCode: await request });
     return { handler, lines, counted };
   }
 
-  const check = (cookies?: string[]) =>
-    functionUrlEvent({
+  /** Traefik's check through the Function URL; resolves to the status the function answered. */
+  const check = async (cookies?: string[]) => {
+    const res = await doorRequest(door, pki.caPEM, {
       path: '/portals/main',
-      headers: { 'X-Forwarded-Host': 'app.example.com', 'X-Forwarded-Proto': 'https', 'X-Forwarded-Uri': '/' },
-      cookies,
+      headers: {
+        'X-Forwarded-Host': 'app.example.com',
+        'X-Forwarded-Proto': 'https',
+        'X-Forwarded-Uri': '/',
+        ...(cookies ? { Cookie: cookies.join('; ') } : {}),
+      },
     });
+    return res.result?.statusCode ?? 0;
+  };
 
   it('logs no successful check by default on Lambda, but every denial, and counts both in the metrics', async () => {
     // Arrange
