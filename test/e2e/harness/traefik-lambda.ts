@@ -158,7 +158,13 @@ export function traefikLambdaSuite(mode: 'dedicated' | 'subpath'): void {
           expect(e.headers['x-forwarded-host']).toMatch(/^app\.example\.test(:\d+)?$/);
           expect(e.headers['x-forwarded-proto']).toBe('https');
           expect(e.headers.cookie).toBeUndefined();
+          expect(e.headers['x-forwarded-method']).toMatch(/^[A-Z]+$/);
         }
+        // Traefik sends the address's path and query as written: the condition arrives URL-encoded, and decoded.
+        const admin = checks.find((e) => e.rawQueryString !== '');
+        expect(admin?.rawQueryString).toBe('if=Group%28%22admins%22%29');
+        expect(admin?.queryStringParameters).toEqual({ if: 'Group("admins")' });
+        expect(admin?.headers['x-forwarded-uri']).toMatch(/^\/admin\//);
       });
     },
   );
