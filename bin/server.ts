@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../shared/config/errors.js';
+import { DEFAULT_IDENTITY_HEADERS } from '../shared/config/identity-headers.js';
 import { findConfigFile, loadConfigFile } from '../shared/config/load.js';
 import type { Notice } from '../shared/config/normalize.js';
 import type { Config } from '../shared/config/types.js';
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
 }
 
 function printDemo(port: number, idp: string, appUrl: string, clientId: string): void {
+  const H = DEFAULT_IDENTITY_HEADERS;
   console.log(`
 ================================ DEMO MODE ================================
 No config file was found, so this is a demo with a built-in DEVELOPMENT
@@ -128,7 +130,7 @@ Caddy snippet (Caddyfile) protecting an app on :8080 with this server:
     route {
       forward_auth 127.0.0.1:${port} {
         uri /portals/demo
-        copy_headers X-Forwarded-User X-Forwarded-Displayname X-Authenticated-User Cookie
+        copy_headers ${H.user} ${H.displayName} ${H.summary} Cookie
       }
       # After forward_auth (hence the route): the app never gets the session cookie (docs/proxies.md, "Cookies")
       request_header Cookie "^\\{http\\.reverse_proxy\\.header\\.Cookie\\}$|(?:^|;\\s*)tf_(?:sess|state)_[^;]*" "{http.vars.tfa_none}"
@@ -143,7 +145,7 @@ Traefik dynamic config (YAML):
         forwardAuth:
           address: "http://127.0.0.1:${port}/portals/demo"
           trustForwardHeader: true
-          authResponseHeaders: [X-Forwarded-User, X-Forwarded-Displayname, X-Authenticated-User, Cookie]
+          authResponseHeaders: [${H.user}, ${H.displayName}, ${H.summary}, Cookie]
 ===========================================================================
 `);
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_IDENTITY_HEADERS } from '../config/identity-headers.js';
 import type { HeaderConfig, PortalConfig } from '../config/types.js';
 import { claimValue, type Profile } from '../profile.js';
 
@@ -8,9 +9,9 @@ type HeaderSpec = HeaderConfig | { name: string; source: { summary: true } };
 
 /** The headers used when a portal has no `headers` key (upstream order). */
 const DEFAULT_HEADERS: HeaderSpec[] = [
-  { name: 'X-Forwarded-User', source: { claim: 'id' } },
-  { name: 'X-Authenticated-User', source: { summary: true } },
-  { name: 'X-Forwarded-Displayname', source: { claim: 'name' } },
+  { name: DEFAULT_IDENTITY_HEADERS.user, source: { claim: 'id' } },
+  { name: DEFAULT_IDENTITY_HEADERS.summary, source: { summary: true } },
+  { name: DEFAULT_IDENTITY_HEADERS.displayName, source: { claim: 'name' } },
 ];
 
 /**
