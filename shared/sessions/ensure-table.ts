@@ -5,7 +5,7 @@ import {
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE } from './table.js';
+import { TABLE_SCHEMA } from './table.js';
 
 /**
  * Creates the sessions table if it does not exist (standalone mode only; on AWS the CDK stack owns the table).
@@ -18,24 +18,24 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException') throw err;
   }
+  const { partitionKey: pk, userIndex: index } = TABLE_SCHEMA;
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
-        { AttributeName: TABLE.userIndexPartitionKey, AttributeType: 'S' },
-        { AttributeName: TABLE.userIndexSortKey, AttributeType: 'N' },
-      ],
-      KeySchema: [{ AttributeName: TABLE.partitionKey, KeyType: 'HASH' }],
+      AttributeDefinitions: [pk, index.partitionKey, index.sortKey].map((k) => ({
+        AttributeName: k.name,
+        AttributeType: k.type,
+      })),
+      KeySchema: [{ AttributeName: pk.name, KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
         {
-          IndexName: TABLE.userIndex,
+          IndexName: index.name,
           KeySchema: [
-            { AttributeName: TABLE.userIndexPartitionKey, KeyType: 'HASH' },
-            { AttributeName: TABLE.userIndexSortKey, KeyType: 'RANGE' },
+            { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
+          Projection: { ProjectionType: index.projection },
         },
       ],
     }),
@@ -49,7 +49,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+        TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true },
       }),
     );
   } catch {
