@@ -5,7 +5,7 @@
  */
 import type { Config } from '../shared/config/types.js';
 
-export type FunctionName = 'verify' | 'login' | 'callback';
+export type { FunctionName } from '../shared/config/routes.js';
 
 /** The environment variables the ForwardAuth construct sets on every function. */
 export const ENV = {

@@ -5,6 +5,7 @@
 import { createApp, type RequestMetrics } from '../shared/app/base.js';
 import { registerVerifyRoutes } from '../shared/app/verify-routes.js';
 import { ConditionCache } from '../shared/conditions/conditions.js';
+import { ROUTES } from '../shared/config/routes.js';
 import type { Config } from '../shared/config/types.js';
 import type { Logger } from '../shared/log.js';
 import { portalUri, redirect } from '../shared/routes/context.js';
@@ -38,7 +39,7 @@ export function verifyLambdaHandler(
     }),
     conditions: new ConditionCache(),
     // `?html=1`: the "authenticated" page is served by the login function, so send the browser there.
-    authenticatedPage: (pr) => redirect(303, `${portalUri(deps, pr)}/authenticated`, 'Redirecting'),
+    authenticatedPage: (pr) => redirect(303, `${portalUri(deps, pr)}${ROUTES.authenticated.suffix}`, 'Redirecting'),
   });
   return lambdaHandler(app);
 }

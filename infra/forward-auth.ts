@@ -17,16 +17,18 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { CONFIG_ASSET_FILE, ENV, type FunctionName, serializeConfigAsset } from '../functions/config-asset.js';
+import { DEFAULT_IDENTITY_HEADER_NAMES } from '../shared/config/identity-headers.js';
+import { portalPath, ROUTES } from '../shared/config/routes.js';
 import type { Config, PortalConfig, ProviderConfig } from '../shared/config/types.js';
-import { TABLE } from '../shared/sessions/table.js';
+import { TABLE_SCHEMA } from '../shared/sessions/table.js';
 import { type AwsConfig, bundledConfig, loadAwsConfig, type ProviderPlan } from './aws-config.js';
 import { validationError } from './errors.js';
 import { apiRoutes, DEFAULT_ROUTE_FUNCTION } from './routes.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The identity headers a portal without a `headers` key sends (shared/routes/identity-headers.ts, upstream order). */
-export const DEFAULT_IDENTITY_HEADERS = ['X-Forwarded-User', 'X-Authenticated-User', 'X-Forwarded-Displayname'];
+/** The identity headers of a portal without `headers` (defined once, in shared/config/identity-headers.ts). */
+export const DEFAULT_IDENTITY_HEADERS: string[] = [...DEFAULT_IDENTITY_HEADER_NAMES];
 
 /** `maxResponseBodySize` of the printed Traefik middleware (docs/recipes/traefik.*.yml use the same). */
 export const TRAEFIK_MAX_RESPONSE_BODY = 65536;
@@ -146,16 +148,16 @@ export class ForwardAuth extends Construct {
 
     // 1. Sessions and login states: one table, the layout of shared/sessions/table.ts.
     this.table = new dynamodb.TableV2(this, 'Sessions', {
-      partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      partitionKey: cdkKey(TABLE_SCHEMA.partitionKey),
       billing: dynamodb.Billing.onDemand(),
-      timeToLiveAttribute: TABLE.ttlAttribute,
+      timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       globalSecondaryIndexes: [
         {
-          indexName: TABLE.userIndex,
-          partitionKey: { name: TABLE.userIndexPartitionKey, type: dynamodb.AttributeType.STRING },
-          sortKey: { name: TABLE.userIndexSortKey, type: dynamodb.AttributeType.NUMBER },
-          projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+          indexName: TABLE_SCHEMA.userIndex.name,
+          partitionKey: cdkKey(TABLE_SCHEMA.userIndex.partitionKey),
+          sortKey: cdkKey(TABLE_SCHEMA.userIndex.sortKey),
+          projectionType: TABLE_SCHEMA.userIndex.projection as dynamodb.ProjectionType,
         },
       ],
       replicas: (props.replicaRegions ?? []).map((region) => ({ region })),
@@ -205,7 +207,7 @@ export class ForwardAuth extends Construct {
     iam.Grant.addToPrincipal({
       grantee: this.loginFunction,
       actions: ['dynamodb:Query'],
-      resourceArns: [`${this.table.tableArn}/index/${TABLE.userIndex}`],
+      resourceArns: [`${this.table.tableArn}/index/${TABLE_SCHEMA.userIndex.name}`],
     });
     // GetItem only tells a used login state from another browser's, after a conditional delete failed.
     this.grantTable(this.callbackFunction, 'GetItem', 'PutItem', 'DeleteItem');
@@ -279,17 +281,18 @@ export class ForwardAuth extends Construct {
   callbackUrls(): string[] {
     const { server, defaultPortal, portals } = this.config;
     const urls: string[] = [];
+    const callback = (portal: string, short: boolean) => portalPath(this.config, portal, short, ROUTES.callback.suffix);
     for (const d of server.domains)
       for (const p of portals) {
-        urls.push(`https://${d.authHost}${server.basePath}/portals/${p.name}/oauth2/callback`);
-        if (p.name === defaultPortal) urls.push(`https://${d.authHost}${server.basePath}/oauth2/callback`);
+        urls.push(`https://${d.authHost}${callback(p.name, false)}`);
+        if (p.name === defaultPortal) urls.push(`https://${d.authHost}${callback(p.name, true)}`);
       }
     return urls;
   }
 
   /** `{base}{basePath}/portals/{portal}` for every portal, where `base` ends with `/` (a Function or stage URL). */
   checkUrls(base: string): string[] {
-    return this.config.portals.map((p) => `${base}${`${this.config.server.basePath}/portals/${p.name}`.slice(1)}`);
+    return this.config.portals.map((p) => `${base}${portalPath(this.config, p.name, false).slice(1)}`);
   }
 
   /** A Traefik dynamic-config YAML document with one forwardAuth middleware (`tfa-<portal>`) per portal. */
@@ -459,6 +462,11 @@ export class ForwardAuth extends Construct {
     });
     return audiences;
   }
+}
+
+/** A key of the table schema as CDK declares it (DynamoDB's `S`/`N` are the values of CDK's `AttributeType`). */
+function cdkKey(key: { name: string; type: 'S' | 'N' }): dynamodb.Attribute {
+  return { name: key.name, type: key.type as dynamodb.AttributeType };
 }
 
 /** `callbackRoleName`, defaulting to `<stack>-callback`, checked against IAM's rules (at most 64 of `\w+=,.@-`). */

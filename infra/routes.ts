@@ -1,5 +1,13 @@
-import type { FunctionName } from '../functions/config-asset.js';
+import {
+  DEFAULT_ROUTE_FUNCTION,
+  type FunctionName,
+  ROUTES,
+  type RouteSpec,
+  routePaths,
+} from '../shared/config/routes.js';
 import type { Config } from '../shared/config/types.js';
+
+export { DEFAULT_ROUTE_FUNCTION };
 
 /** One HTTP API route, in API Gateway's syntax (`{param}`). */
 export interface ApiRoute {
@@ -9,28 +17,12 @@ export interface ApiRoute {
 }
 
 /**
- * The function that serves the `$default` route: sign-in, providers, logout, profile, the "authenticated" page,
- * static assets and 404s. A new login-side route therefore needs no infrastructure change.
- */
-export const DEFAULT_ROUTE_FUNCTION: FunctionName = 'login';
-
-/**
- * The routes that do not go to the default (login) function: the forward-auth check, the bearer API and the health
- * check (verify), and the OAuth2 callback. Mirrors `shared/app/verify-routes.ts` and `callback-routes.ts`.
+ * The routes of the table (`shared/config/routes.ts`) that do not go to the default (login) function: the forward-auth
+ * check, the bearer API and the health check (verify), and the OAuth2 callback.
  */
 export function apiRoutes(config: Config): ApiRoute[] {
-  const bp = config.server.basePath;
-  const routes: ApiRoute[] = [
-    { method: 'GET', path: `${bp}/portals/{portal}`, fn: 'verify' },
-    { method: 'GET', path: '/api/portals/{portal}/verify', fn: 'verify' },
-    { method: 'GET', path: '/healthz', fn: 'verify' },
-    { method: 'GET', path: `${bp}/portals/{portal}/oauth2/callback`, fn: 'callback' },
-  ];
-  if (bp) routes.push({ method: 'GET', path: `${bp}/api/portals/{portal}/verify`, fn: 'verify' });
-  if (config.defaultPortal)
-    routes.push(
-      { method: 'GET', path: bp || '/', fn: 'verify' },
-      { method: 'GET', path: `${bp}/oauth2/callback`, fn: 'callback' },
-    );
-  return routes;
+  const routes: RouteSpec[] = Object.values(ROUTES);
+  return routes
+    .filter((r) => r.fn !== DEFAULT_ROUTE_FUNCTION)
+    .flatMap((r) => routePaths(config, r).map(({ path }) => ({ method: r.method, path, fn: r.fn })));
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Context, Hono } from 'hono';
+import { type ErrorFormat, honoPath, type RouteSpec, routePaths } from '../config/routes.js';
 import type { PortalConfig } from '../config/types.js';
 import { errorDetail, errorResponse, notFound, publicError } from '../http/errors.js';
 import { type Logger, maskQuery } from '../log.js';
@@ -21,11 +22,6 @@ export type Env = {
   };
 };
 
-/**
- * How a route reports errors: upstream's `Error: <message>` text, `{"error"}` JSON, or `page`: the HTML error page
- * (with the request id) when the client is a browser and the app has a renderer, else text.
- */
-export type ErrorFormat = 'text' | 'json' | 'page';
 export type App = Hono<Env>;
 
 const SAFE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -95,15 +91,6 @@ export function createApp(deps: CoreDeps, options: AppOptions = {}): App {
   return app;
 }
 
-/** `/` + suffix patterns for a portal route: `{bp}/portals/:portal{suffix}` and, with a default portal, `{bp}{suffix}`. */
-function patterns(deps: CoreDeps, suffix: string): { path: string; portal?: string }[] {
-  const bp = deps.config.server.basePath;
-  const out: { path: string; portal?: string }[] = [{ path: `${bp}/portals/:portal${suffix}` }];
-  const def = deps.config.defaultPortal;
-  if (def) out.push({ path: `${bp}${suffix}` || '/', portal: def });
-  return out;
-}
-
 function findPortal(deps: CoreDeps, name: string): PortalConfig {
   const lower = name.toLowerCase();
   const portal = deps.config.portals.find((p) => p.name === lower);
@@ -113,39 +100,29 @@ function findPortal(deps: CoreDeps, name: string): PortalConfig {
 
 export type PortalHandler = (pr: PortalRequest, c: Context<Env>) => Response | Promise<Response>;
 
-/** Registers a portal route under every path it has (long form, trailing-slash form for the root, default portal). */
-export function portalRoute(
-  app: App,
-  deps: CoreDeps,
-  method: 'GET' | 'POST',
-  suffixes: string[],
-  format: ErrorFormat,
-  handler: PortalHandler,
-): void {
-  const seen = new Set<string>();
-  for (const suffix of suffixes)
-    for (const { path, portal } of patterns(deps, suffix)) {
-      if (seen.has(path)) continue;
-      seen.add(path);
-      app.on(method, path, (c) => {
-        c.set('errorFormat', format);
-        const p = findPortal(deps, portal ?? c.req.param('portal') ?? '');
-        return handler(portalRequest(deps, c.req.raw, p, portal !== undefined, c.get('requestId'), c.get('log')), c);
-      });
-    }
+/**
+ * Registers a portal route of the table (`shared/config/routes.ts`) under every path it has: the long form, its
+ * aliases and the default portal's short form. Errors reach the funnel in the route's format.
+ */
+export function portalRoute(app: App, deps: CoreDeps, route: RouteSpec, handler: PortalHandler): void {
+  for (const { path, portal } of routePaths(deps.config, route, { aliases: true }))
+    app.on(route.method, honoPath(path), (c) => {
+      c.set('errorFormat', route.format);
+      const p = findPortal(deps, portal ?? c.req.param('portal') ?? '');
+      return handler(portalRequest(deps, c.req.raw, p, portal !== undefined, c.get('requestId'), c.get('log')), c);
+    });
 }
 
-/** Registers a route that is not under a portal prefix (API, health). */
+/** Registers a route of the table that is not under a portal prefix (API, health). */
 export function plainRoute(
   app: App,
-  method: 'GET' | 'POST',
-  paths: string[],
-  format: ErrorFormat,
+  deps: CoreDeps,
+  route: RouteSpec,
   handler: (c: Context<Env>) => Response | Promise<Response>,
 ): void {
-  for (const path of new Set(paths))
-    app.on(method, path, (c) => {
-      c.set('errorFormat', format);
+  for (const { path } of routePaths(deps.config, route, { aliases: true }))
+    app.on(route.method, honoPath(path), (c) => {
+      c.set('errorFormat', route.format);
       return handler(c);
     });
 }

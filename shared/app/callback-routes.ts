@@ -1,7 +1,8 @@
+import { ROUTES } from '../config/routes.js';
 import { type CallbackDeps, callbackRoute } from '../routes/callback.js';
 import { type App, portalRoute } from './base.js';
 
 /** The callback function's route: the OAuth2 redirect target. */
 export function registerCallbackRoutes(app: App, deps: CallbackDeps): void {
-  portalRoute(app, deps, 'GET', ['/oauth2/callback'], 'page', (pr) => callbackRoute(deps, pr));
+  portalRoute(app, deps, ROUTES.callback, (pr) => callbackRoute(deps, pr));
 }

@@ -1,3 +1,4 @@
+import { ROUTES } from '../config/routes.js';
 import { portalUri } from '../routes/context.js';
 import { type LogoutDeps, logoutRoute } from '../routes/logout.js';
 import { authenticatedRoute, type ProfileDeps, profileRoute } from '../routes/profile.js';
@@ -20,15 +21,13 @@ export interface LoginRoutesDeps
 
 /** The login function's routes: sign-in chooser, provider start, logout, profile and static assets. */
 export function registerLoginRoutes(app: App, deps: LoginRoutesDeps): void {
-  portalRoute(app, deps, 'GET', ['/signin'], 'page', (pr) => signinRoute(deps, pr));
-  portalRoute(app, deps, 'GET', ['/providers/:provider'], 'page', (pr, c) =>
-    providersRoute(deps, pr, c.req.param('provider') ?? ''),
-  );
-  portalRoute(app, deps, 'POST', ['/logout'], 'page', (pr) => logoutRoute(deps, pr));
-  portalRoute(app, deps, 'GET', ['/profile'], 'text', (pr) => profileRoute(deps, pr, 'text'));
-  portalRoute(app, deps, 'GET', ['/profile.json'], 'json', (pr) => profileRoute(deps, pr, 'json'));
-  portalRoute(app, deps, 'GET', ['/authenticated'], 'page', (pr) => authenticatedRoute(deps, pr, portalUri(deps, pr)));
-  portalRoute(app, deps, 'POST', ['/sessions/end'], 'page', (pr) => endSessionRoute(deps, pr));
+  portalRoute(app, deps, ROUTES.signin, (pr) => signinRoute(deps, pr));
+  portalRoute(app, deps, ROUTES.providers, (pr, c) => providersRoute(deps, pr, c.req.param('provider') ?? ''));
+  portalRoute(app, deps, ROUTES.logout, (pr) => logoutRoute(deps, pr));
+  portalRoute(app, deps, ROUTES.profile, (pr) => profileRoute(deps, pr, 'text'));
+  portalRoute(app, deps, ROUTES.profileJson, (pr) => profileRoute(deps, pr, 'json'));
+  portalRoute(app, deps, ROUTES.authenticated, (pr) => authenticatedRoute(deps, pr, portalUri(deps, pr)));
+  portalRoute(app, deps, ROUTES.endSession, (pr) => endSessionRoute(deps, pr));
   const assets = deps.staticAssets;
   if (assets)
     app.get('*', async (c, next) => {

@@ -1,3 +1,4 @@
+import { ROUTES } from '../config/routes.js';
 import type { Config, PortalConfig, ProviderConfig } from '../config/types.js';
 import type { Favicon } from '../portal/favicon.js';
 import {
@@ -53,7 +54,7 @@ export function portalPages(deps: CoreDeps, favicon?: Favicon) {
         portalDisplayName: pr.portal.displayName,
         providerDisplayName,
         user: session.profile.id,
-        logoutAction: `${portalUri(deps, pr)}/logout`,
+        logoutAction: `${portalUri(deps, pr)}${ROUTES.logout.suffix}`,
         sessions,
         assets,
         backgrounds: backgrounds(pr.portal),

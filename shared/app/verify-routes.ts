@@ -1,3 +1,4 @@
+import { ROUTES } from '../config/routes.js';
 import { type ApiVerifyDeps, apiVerifyRoute } from '../routes/api-verify.js';
 import type { CoreDeps } from '../routes/context.js';
 import { type VerifyDeps, verifyRoute } from '../routes/verify.js';
@@ -5,17 +6,16 @@ import { type App, findPortal, plainRoute, portalRoute } from './base.js';
 
 /** The verify function's routes: the forward-auth check, the bearer API and the health check. Read-only. */
 export function registerVerifyRoutes(app: App, deps: VerifyDeps & ApiVerifyDeps): void {
-  portalRoute(app, deps, 'GET', ['', '/'], 'text', (pr, c) => {
+  portalRoute(app, deps, ROUTES.verify, (pr, c) => {
     c.set('forwardAuthCheck', true);
     return verifyRoute(deps, pr);
   });
-  const bp = deps.config.server.basePath;
-  plainRoute(app, 'GET', ['/api/portals/:portal/verify', `${bp}/api/portals/:portal/verify`], 'json', (c) =>
+  plainRoute(app, deps, ROUTES.apiVerify, (c) =>
     apiVerifyRoute(deps, c.req.raw, findPortal(deps, c.req.param('portal') ?? '')),
   );
   registerHealth(app, deps);
 }
 
-export function registerHealth(app: App, _deps: CoreDeps): void {
-  plainRoute(app, 'GET', ['/healthz'], 'text', () => new Response(null, { status: 204 }));
+export function registerHealth(app: App, deps: CoreDeps): void {
+  plainRoute(app, deps, ROUTES.health, () => new Response(null, { status: 204 }));
 }

@@ -1,3 +1,4 @@
+import { portalPath } from '../config/routes.js';
 import type { Config, PortalConfig, ProviderConfig } from '../config/types.js';
 import { type CookieScope, readCookies } from '../http/cookies.js';
 import { badRequest } from '../http/errors.js';
@@ -55,7 +56,9 @@ export function portalRequest(
 /** `{scheme}://{authHost}{basePath}[/portals/{portal}]` (upstream §2.3). */
 export function portalUri(deps: CoreDeps, pr: PortalRequest): string {
   const short = pr.shortRoute && deps.config.defaultPortal === pr.portal.name;
-  return `${pr.fwd.scheme}://${pr.host.authHost}${deps.config.server.basePath}${short ? '' : `/portals/${pr.portal.name}`}`;
+  // The short root alone is `/`; below it the suffixes bring their own slash.
+  const path = portalPath(deps.config, pr.portal.name, short);
+  return `${pr.fwd.scheme}://${pr.host.authHost}${path === '/' ? '' : path}`;
 }
 
 export function sessionCookieName(deps: CoreDeps, portal: PortalConfig): string {

@@ -1,3 +1,4 @@
+import { ROUTES } from '../config/routes.js';
 import { badRequest, notFound, unauthorized } from '../http/errors.js';
 import { matchHost } from '../http/hosts.js';
 import type { ProviderRegistry } from '../providers/provider.js';
@@ -55,7 +56,7 @@ export async function providersRoute(deps: LoginDeps, pr: PortalRequest, provide
   // 3. The single-use login state.
   const now = deps.now();
   const stateId = randomId(16);
-  const redirectUri = `${portalUri(deps, pr)}/oauth2/callback`;
+  const redirectUri = `${portalUri(deps, pr)}${ROUTES.callback.suffix}`;
   const loginState = {
     portal: pr.portal.name,
     provider: providerConfig.name,

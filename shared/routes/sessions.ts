@@ -1,3 +1,4 @@
+import { ROUTES } from '../config/routes.js';
 import { HttpError } from '../http/errors.js';
 import type { DeviceRow } from '../portal/pages.js';
 import { sha256 } from '../sessions/tokens.js';
@@ -40,7 +41,7 @@ export async function signedInPage(
     }));
   return deps.authenticatedPage(pr, session, providerDisplayName, {
     rows,
-    endAction: `${portalUri(deps, pr)}/sessions/end`,
+    endAction: `${portalUri(deps, pr)}${ROUTES.endSession.suffix}`,
   });
 }
 

@@ -1,3 +1,4 @@
+import { fillPath, ROUTES } from '../config/routes.js';
 import type { ProviderConfig } from '../config/types.js';
 import { safeEqual } from '../sessions/tokens.js';
 import { type CoreDeps, isTruthy, type PortalRequest, portalUri, redirect } from './context.js';
@@ -41,7 +42,7 @@ export function signinRoute(deps: SigninDeps, pr: PortalRequest): Response {
   const logout = isTruthy(pr.url.searchParams.get('logout'));
   const buttons = pr.portal.providers.map((provider) => ({
     provider,
-    href: `${base}/providers/${provider.name}?state=${encodeURIComponent(state ?? '')}`,
+    href: `${base}${fillPath(ROUTES.providers.suffix, { provider: provider.name })}?state=${encodeURIComponent(state ?? '')}`,
   }));
   const only = buttons.length === 1 ? buttons[0] : undefined;
   if (only && !pr.portal.alwaysShowProvidersPage && !logout)

@@ -1,4 +1,5 @@
 import type { ConditionCache } from '../conditions/conditions.js';
+import { ROUTES } from '../config/routes.js';
 import { cookiesWithout } from '../http/cookies.js';
 import { badRequest, HttpError } from '../http/errors.js';
 import { pathAndQuery } from '../http/forwarded.js';
@@ -64,7 +65,7 @@ export async function verifyRoute(deps: VerifyDeps, pr: PortalRequest): Promise<
   setCookies.push(writeStateCookie(deps, pr, id, state, pr.host.cookieDomain));
   setCookies.push(...pruneStateCookies(deps, pr, id, pr.host.cookieDomain));
 
-  const signin = `${portalUri(deps, pr)}/signin?state=${id}~${state.nonce}${isTruthy(pr.url.searchParams.get('logout')) ? '&logout=1' : ''}`;
+  const signin = `${portalUri(deps, pr)}${ROUTES.signin.suffix}?state=${id}~${state.nonce}${isTruthy(pr.url.searchParams.get('logout')) ? '&logout=1' : ''}`;
 
   // 3. Browsers get a 303; API clients (and nginx auth_request, which turns a 3xx into a 500) get a 401 that says
   // where to sign in. The state cookie still goes along, alone: nginx 1.22 can relay only one Set-Cookie line.
@@ -95,7 +96,7 @@ export function isNonBrowserRequest(req: Request): boolean {
 /** `{scheme}://{X-Forwarded-Host}{path+query of X-Forwarded-Uri}`, else the portal's profile page (upstream §2.13). */
 export function returnUrlFor(deps: CoreDeps, pr: PortalRequest): string {
   const pq = pathAndQuery(pr.fwd.uri);
-  return pq === undefined ? `${portalUri(deps, pr)}/profile` : `${pr.fwd.scheme}://${pr.fwd.host}${pq}`;
+  return pq === undefined ? `${portalUri(deps, pr)}${ROUTES.profile.suffix}` : `${pr.fwd.scheme}://${pr.fwd.host}${pq}`;
 }
 
 async function authorized(
