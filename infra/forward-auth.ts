@@ -17,8 +17,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { CONFIG_ASSET_FILE, ENV, type FunctionName, serializeConfigAsset } from '../functions/config-asset.js';
+import { portalCallbackUrls } from '../shared/config/callback-urls.js';
 import { DEFAULT_IDENTITY_HEADER_NAMES } from '../shared/config/identity-headers.js';
-import { portalPath, ROUTES } from '../shared/config/routes.js';
+import { portalPath } from '../shared/config/routes.js';
 import type { Config, PortalConfig, ProviderConfig } from '../shared/config/types.js';
 import { TABLE_SCHEMA } from '../shared/sessions/table.js';
 import { type AwsConfig, bundledConfig, loadAwsConfig, type ProviderPlan } from './aws-config.js';
@@ -279,15 +280,9 @@ export class ForwardAuth extends Construct {
 
   /** `https://{authHost}{basePath}/portals/{portal}/oauth2/callback` for every portal and domain (plus the short route). */
   callbackUrls(): string[] {
-    const { server, defaultPortal, portals } = this.config;
-    const urls: string[] = [];
-    const callback = (portal: string, short: boolean) => portalPath(this.config, portal, short, ROUTES.callback.suffix);
-    for (const d of server.domains)
-      for (const p of portals) {
-        urls.push(`https://${d.authHost}${callback(p.name, false)}`);
-        if (p.name === defaultPortal) urls.push(`https://${d.authHost}${callback(p.name, true)}`);
-      }
-    return urls;
+    return this.config.server.domains.flatMap((d) =>
+      this.config.portals.flatMap((p) => portalCallbackUrls(this.config, p.name, d.authHost)),
+    );
   }
 
   /** `{base}{basePath}/portals/{portal}` for every portal, where `base` ends with `/` (a Function or stage URL). */

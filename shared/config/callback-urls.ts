@@ -1,3 +1,4 @@
+import { portalPath, ROUTES } from './routes.js';
 import type { Config } from './types.js';
 
 /** Where one provider sends browsers back: the redirect URIs to register in its OAuth client. */
@@ -15,13 +16,16 @@ export interface ProviderCallback {
 
 /** The exact callback URLs each provider must have registered, derived from the config alone. */
 export function providerCallbacks(config: Config): ProviderCallback[] {
-  const { server, defaultPortal } = config;
+  const { server } = config;
   const hosts = server.domains.length > 0 ? server.domains.map((d) => d.authHost) : ['<app host>'];
   return config.portals.flatMap((p) => {
-    const urls = hosts.flatMap((host) => [
-      `https://${host}${server.basePath}/portals/${p.name}/oauth2/callback`,
-      ...(p.name === defaultPortal ? [`https://${host}${server.basePath}/oauth2/callback`] : []),
-    ]);
+    const urls = hosts.flatMap((host) => portalCallbackUrls(config, p.name, host));
     return p.providers.map((pr) => ({ portal: p.name, provider: pr.name, displayName: pr.displayName, urls }));
   });
+}
+
+/** A portal's callback URLs on one host: the long form, and the short form when it is the default portal. */
+export function portalCallbackUrls(config: Config, portal: string, host: string): string[] {
+  const url = (short: boolean) => `https://${host}${portalPath(config, portal, short, ROUTES.callback.suffix)}`;
+  return config.defaultPortal === portal ? [url(false), url(true)] : [url(false)];
 }
