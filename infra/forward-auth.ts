@@ -344,7 +344,8 @@ export class ForwardAuth extends Construct {
       // an invocation) would cost more in CloudWatch Logs than the invocation. Its metrics (Duration, Errors, ...)
       // do not depend on them; login and callback keep them.
       ...(name === 'verify' ? { systemLogLevelV2: lambda.SystemLogLevel.WARN } : {}),
-      environment: { [ENV.tableName]: this.table.tableName },
+      // Stack traces through the shipped source map (the TypeScript file and line, not the minified bundle's).
+      environment: { [ENV.tableName]: this.table.tableName, NODE_OPTIONS: '--enable-source-maps' },
     });
     return { fn, role };
   }
@@ -519,12 +520,21 @@ function stageAsset(distDir: string, fn: FunctionName, configJson: string): stri
   if (!existsSync(bundlePath))
     throw new Error(`${bundlePath} not found: run \`npm run build\` before synthesizing (the CDK CLI runs it itself)`);
   const bundle = readFileSync(bundlePath);
-  const hash = createHash('sha256').update(bundle).update(configJson).digest('hex').slice(0, 32);
+  // The source map ships too: with --enable-source-maps, CloudWatch stack traces point at the TypeScript.
+  const mapPath = `${bundlePath}.map`;
+  const map = existsSync(mapPath) ? readFileSync(mapPath) : undefined;
+  const hash = createHash('sha256')
+    .update(bundle)
+    .update(map ?? '')
+    .update(configJson)
+    .digest('hex')
+    .slice(0, 32);
   const dir = join(tmpdir(), 'tfa-serverless-assets', `${fn}-${hash}`);
   if (existsSync(join(dir, CONFIG_ASSET_FILE))) return dir;
   const partial = `${dir}.${process.pid}.partial`;
   mkdirSync(partial, { recursive: true });
   writeFileSync(join(partial, 'index.mjs'), bundle);
+  if (map) writeFileSync(join(partial, 'index.mjs.map'), map);
   writeFileSync(join(partial, CONFIG_ASSET_FILE), configJson);
   try {
     renameSync(partial, dir);

@@ -127,8 +127,13 @@ describe('the functions', () => {
       Architectures: ['arm64'],
       Handler: 'index.handler',
       LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
-      // Only the table name: no secret, no config in the environment.
-      Environment: { Variables: { TFA_TABLE_NAME: { Ref: Match.stringLikeRegexp('^ForwardAuthSessions') } } },
+      // Only the table name and source-mapped stack traces: no secret, no config in the environment.
+      Environment: {
+        Variables: {
+          TFA_TABLE_NAME: { Ref: Match.stringLikeRegexp('^ForwardAuthSessions') },
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
     });
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     template.resourceCountIs('AWS::Logs::LogGroup', 4);
@@ -171,6 +176,12 @@ describe('the functions', () => {
       });
       expect(config.portals[1].providers[0].clientAssertion).toBe('AwsWebIdentity');
     }
+  });
+
+  it('ships each bundle with its source map, next to index.mjs', () => {
+    const bundles = filesUnder(outdir).filter((f) => f.endsWith('/index.mjs'));
+    expect(bundles).toHaveLength(3);
+    for (const f of bundles) expect(filesUnder(dirname(f))).toContain(`${f}.map`);
   });
 });
 
