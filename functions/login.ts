@@ -7,7 +7,7 @@ import { createApp } from '../shared/app/base.js';
 import { registerLoginRoutes } from '../shared/app/login-routes.js';
 import { portalPages } from '../shared/app/pages.js';
 import type { Config } from '../shared/config/types.js';
-import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../shared/portal/favicon.js';
+import { type Favicon, faviconFromBase64 } from '../shared/portal/favicon.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';
 import { SecretResolver } from '../shared/secrets/resolver.js';
 import { emfMetrics } from './metrics.js';
@@ -32,8 +32,7 @@ export const handler = lambdaHandler(app);
 function favicon(config: Config): Favicon | undefined {
   const value = config.server.favicon;
   if (!value) return undefined;
-  const body = decodeFaviconBase64(value);
-  const type = body && detectFaviconType(body);
-  if (!body || !type) throw new Error('server.favicon: on AWS it must be a base64 PNG, ICO or SVG image');
-  return { type, body };
+  const favicon = faviconFromBase64(value);
+  if (!favicon) throw new Error('server.favicon: on AWS it must be a base64 PNG, ICO or SVG image');
+  return favicon;
 }

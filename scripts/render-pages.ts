@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../shared/portal/favicon.js';
+import { type Favicon, faviconFromBase64 } from '../shared/portal/favicon.js';
 import { ICON_NAMES } from '../shared/portal/icon-names.js';
 import { buildIconsScript } from '../shared/portal/icons.js';
 import { IMAGES } from '../shared/portal/images.js';
@@ -35,10 +35,9 @@ const FAVICON_B64 = Buffer.from(
 ).toString('base64url');
 
 function loadFavicon(): Favicon {
-  const body = decodeFaviconBase64(FAVICON_B64);
-  const type = body && detectFaviconType(body);
-  if (!body || !type) throw new Error('sample favicon did not decode');
-  return { type, body };
+  const favicon = faviconFromBase64(FAVICON_B64);
+  if (!favicon) throw new Error('sample favicon did not decode');
+  return favicon;
 }
 
 const STATE = 'AbCdEfGhIjK~0123456789abcdef';

@@ -61,3 +61,13 @@ export function detectFaviconType(b: Uint8Array): Favicon['type'] | undefined {
   }
   return /^<svg[\s>/]/.test(rest) ? 'svg' : undefined;
 }
+
+/**
+ * The base64 form of `server.favicon` as a servable favicon: decoded and sniffed, or undefined when it is not base64
+ * of a PNG, ICO or SVG image (callers word the error for their setting).
+ */
+export function faviconFromBase64(value: string): Favicon | undefined {
+  const body = decodeFaviconBase64(value);
+  const type = body && detectFaviconType(body);
+  return body && type ? { type, body } : undefined;
+}
