@@ -1,12 +1,12 @@
+import { sha256 } from '../crypto.js';
 import { deleteCookie, setCookie } from '../http/cookies.js';
 import { badRequest, HttpError, unauthorized } from '../http/errors.js';
 import { matchHost } from '../http/hosts.js';
-import { sha256 } from '../sessions/tokens.js';
 import type { Device, SessionStore } from '../sessions/types.js';
 import { cookieScope, findProvider, type PortalRequest, redirect, sessionCookieName } from './context.js';
 import { exchangeFailure } from './exchange-failure.js';
 import type { LoginDeps } from './providers.js';
-import { decodeStateCookie, stateCookieName } from './state-cookie.js';
+import { decodeStateCookie, oauthState, stateCookieName } from './state-cookie.js';
 
 export interface CallbackDeps extends LoginDeps {
   sessions: SessionStore;
@@ -33,9 +33,9 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
   const state = q.get('state');
   const code = q.get('code');
   if (!state || !code) throw badRequest("Missing query string parameter 'state' or 'code'");
-  const [providerName, cookieId, stateId, ...rest] = state.split('~');
-  if (!providerName || !cookieId || !stateId || rest.length > 0)
-    throw unauthorized("Query string parameter 'state' is invalid");
+  const parsed = oauthState.decode(state);
+  if (!parsed) throw unauthorized("Query string parameter 'state' is invalid");
+  const { provider: providerName, cookieId, stateId } = parsed;
   const cookie = decodeStateCookie(pr.cookies[stateCookieName(pr.portal.name, cookieId)]);
   if (!cookie) throw unauthorized('State cookie not found');
   const providerConfig = findProvider(pr.portal, providerName);

@@ -1,11 +1,11 @@
 import { ROUTES } from '../config/routes.js';
+import { randomId, safeEqual, sha256 } from '../crypto.js';
 import { badRequest, notFound, unauthorized } from '../http/errors.js';
 import { matchHost } from '../http/hosts.js';
 import type { ProviderRegistry } from '../providers/provider.js';
-import { randomId, safeEqual, sha256 } from '../sessions/tokens.js';
 import type { StateStore } from '../sessions/types.js';
 import { type CoreDeps, findProvider, type PortalRequest, portalUri, redirect } from './context.js';
-import { decodeStateCookie, stateCookieName } from './state-cookie.js';
+import { decodeStateCookie, oauthState, signinState, stateCookieName } from './state-cookie.js';
 
 export interface LoginDeps extends CoreDeps {
   states: StateStore;
@@ -27,8 +27,9 @@ export async function providersRoute(deps: LoginDeps, pr: PortalRequest, provide
   // 1. The state parameter and cookie.
   const state = pr.url.searchParams.get('state');
   if (!state) throw badRequest("Missing query string parameter 'state'");
-  const [id, nonce, ...rest] = state.split('~');
-  if (!id || !nonce || rest.length > 0) throw unauthorized("Query string parameter 'state' is invalid");
+  const parsed = signinState.decode(state);
+  if (!parsed) throw unauthorized("Query string parameter 'state' is invalid");
+  const { cookieId: id, nonce } = parsed;
   const raw = pr.cookies[stateCookieName(pr.portal.name, id)];
   if (raw === undefined) throw unauthorized('State cookie not found');
   const cookie = decodeStateCookie(raw);
@@ -74,7 +75,7 @@ export async function providersRoute(deps: LoginDeps, pr: PortalRequest, provide
   // 4. Off to the provider; the OAuth state keeps upstream's `<provider>~<cookie id>~<random>` shape.
   const url = await provider.authorizationUrl({
     redirectUri,
-    state: `${providerConfig.name}~${id}~${stateId}`,
+    state: oauthState.encode({ provider: providerConfig.name, cookieId: id, stateId }),
     nonce: loginState.nonce,
     codeVerifier: loginState.codeVerifier,
   });

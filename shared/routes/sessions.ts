@@ -1,7 +1,7 @@
 import { ROUTES } from '../config/routes.js';
+import { sha256 } from '../crypto.js';
 import { HttpError } from '../http/errors.js';
 import type { DeviceRow } from '../portal/pages.js';
-import { sha256 } from '../sessions/tokens.js';
 import type { Session, SessionInventory, SessionReader, SessionSummary } from '../sessions/types.js';
 import { type CoreDeps, type PortalRequest, portalUri, redirect, sessionCookieName } from './context.js';
 import { currentSession } from './session-lookup.js';

@@ -1,8 +1,14 @@
 import { fillPath, ROUTES } from '../config/routes.js';
 import type { ProviderConfig } from '../config/types.js';
-import { safeEqual } from '../sessions/tokens.js';
+import { safeEqual } from '../crypto.js';
 import { type CoreDeps, isTruthy, type PortalRequest, portalUri, redirect } from './context.js';
-import { decodeStateCookie, deleteAllStateCookies, type StateCookie, stateCookieName } from './state-cookie.js';
+import {
+  decodeStateCookie,
+  deleteAllStateCookies,
+  type StateCookie,
+  signinState,
+  stateCookieName,
+} from './state-cookie.js';
 
 export interface SigninDeps extends CoreDeps {
   /** Renders the provider chooser (200). */
@@ -19,11 +25,11 @@ export function readSigninState(
   state: string | null,
 ): { id: string; cookie: StateCookie } | undefined {
   if (!state) return undefined;
-  const [id, nonce, ...rest] = state.split('~');
-  if (!id || !nonce || rest.length > 0) return undefined;
-  const cookie = decodeStateCookie(pr.cookies[stateCookieName(pr.portal.name, id)]);
-  if (!cookie || !safeEqual(cookie.nonce, nonce)) return undefined;
-  return { id, cookie };
+  const parsed = signinState.decode(state);
+  if (!parsed) return undefined;
+  const cookie = decodeStateCookie(pr.cookies[stateCookieName(pr.portal.name, parsed.cookieId)]);
+  if (!cookie || !safeEqual(cookie.nonce, parsed.nonce)) return undefined;
+  return { id: parsed.cookieId, cookie };
 }
 
 /**

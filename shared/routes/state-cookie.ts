@@ -94,3 +94,25 @@ export function pruneStateCookies(deps: CoreDeps, pr: PortalRequest, keepId: str
     .slice(MAX_STATE_COOKIES - 1)
     .map(({ id }) => deleteCookie(stateCookieName(pr.portal.name, id), cookieScope(deps, cookieDomain)));
 }
+
+/**
+ * The two `~`-joined state values of a login. The sign-in state (`?state=` on the sign-in and provider-start URLs)
+ * names the state cookie and repeats its public nonce; the OAuth `state` sent to the provider keeps upstream's
+ * `<provider>~<cookie id>~<state id>` shape. Decoders return undefined for anything but exactly those parts.
+ */
+export const signinState = {
+  encode: (s: { cookieId: string; nonce: string }): string => `${s.cookieId}~${s.nonce}`,
+  decode(value: string): { cookieId: string; nonce: string } | undefined {
+    const [cookieId, nonce, ...rest] = value.split('~');
+    return cookieId && nonce && rest.length === 0 ? { cookieId, nonce } : undefined;
+  },
+};
+
+export const oauthState = {
+  encode: (s: { provider: string; cookieId: string; stateId: string }): string =>
+    `${s.provider}~${s.cookieId}~${s.stateId}`,
+  decode(value: string): { provider: string; cookieId: string; stateId: string } | undefined {
+    const [provider, cookieId, stateId, ...rest] = value.split('~');
+    return provider && cookieId && stateId && rest.length === 0 ? { provider, cookieId, stateId } : undefined;
+  },
+};

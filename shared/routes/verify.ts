@@ -1,9 +1,9 @@
 import type { ConditionCache } from '../conditions/conditions.js';
 import { ROUTES } from '../config/routes.js';
+import { randomId } from '../crypto.js';
 import { cookiesWithout } from '../http/cookies.js';
 import { badRequest, HttpError } from '../http/errors.js';
 import { pathAndQuery } from '../http/forwarded.js';
-import { randomId } from '../sessions/tokens.js';
 import type { Session, SessionReader } from '../sessions/types.js';
 import {
   type CoreDeps,
@@ -19,6 +19,7 @@ import { currentSession } from './session-lookup.js';
 import {
   decodeStateCookie,
   pruneStateCookies,
+  signinState,
   stateCookieId,
   stateCookieName,
   writeStateCookie,
@@ -65,7 +66,7 @@ export async function verifyRoute(deps: VerifyDeps, pr: PortalRequest): Promise<
   setCookies.push(writeStateCookie(deps, pr, id, state, pr.host.cookieDomain));
   setCookies.push(...pruneStateCookies(deps, pr, id, pr.host.cookieDomain));
 
-  const signin = `${portalUri(deps, pr)}${ROUTES.signin.suffix}?state=${id}~${state.nonce}${isTruthy(pr.url.searchParams.get('logout')) ? '&logout=1' : ''}`;
+  const signin = `${portalUri(deps, pr)}${ROUTES.signin.suffix}?state=${signinState.encode({ cookieId: id, nonce: state.nonce })}${isTruthy(pr.url.searchParams.get('logout')) ? '&logout=1' : ''}`;
 
   // 3. Browsers get a 303; API clients (and nginx auth_request, which turns a 3xx into a 500) get a 401 that says
   // where to sign in. The state cookie still goes along, alone: nginx 1.22 can relay only one Set-Cookie line.

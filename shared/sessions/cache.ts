@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { sha256 } from './tokens.js';
+import { sha256 } from '../crypto.js';
 import type { Session, SessionFilter, SessionInventory, SessionStore, SessionSummary } from './types.js';
 import type { SessionSecrets } from './vault.js';
 

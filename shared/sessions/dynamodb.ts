@@ -9,9 +9,10 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { sha256 } from '../crypto.js';
 import { DependencyError } from '../errors.js';
 import { TABLE } from './table.js';
-import { newToken, sha256 } from './tokens.js';
+import { newToken } from './tokens.js';
 import type {
   ConsumeResult,
   LoginState,

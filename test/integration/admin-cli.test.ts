@@ -7,10 +7,10 @@ import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AdminIO, runAdmin } from '../../bin/admin.js';
+import { sha256 } from '../../shared/crypto.js';
 import { DynamoStore } from '../../shared/sessions/dynamodb.js';
 import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../shared/sessions/embedded.js';
 import { ensureTable } from '../../shared/sessions/ensure-table.js';
-import { sha256 } from '../../shared/sessions/tokens.js';
 import type { Session } from '../../shared/sessions/types.js';
 import { FakeCloudFormation } from '../helpers/fakes/cloudformation.js';
 

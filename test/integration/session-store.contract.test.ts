@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256 } from '../../shared/crypto.js';
 import { DependencyError } from '../../shared/errors.js';
 import type { Profile } from '../../shared/profile.js';
 import { CachedSessionStore } from '../../shared/sessions/cache.js';
 import { DynamoStore } from '../../shared/sessions/dynamodb.js';
 import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../shared/sessions/embedded.js';
 import { ensureTable } from '../../shared/sessions/ensure-table.js';
-import { sha256 } from '../../shared/sessions/tokens.js';
 import type { LoginState, Session, SessionInventory, SessionStore, StateStore } from '../../shared/sessions/types.js';
 import { unseal } from '../../shared/sessions/vault.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { sha256 } from '../../shared/crypto.js';
 import { CachedSessionStore } from '../../shared/sessions/cache.js';
-import { sha256 } from '../../shared/sessions/tokens.js';
 import type { Session, SessionInventory, SessionStore, SessionSummary } from '../../shared/sessions/types.js';
 
 const NOW = Date.UTC(2026, 0, 1);
