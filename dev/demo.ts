@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
 import { validateConfig } from '../shared/config/load.js';
 import type { Config } from '../shared/config/types.js';
 import { type DevIdp, startDevIdp } from './idp.js';
@@ -45,29 +46,38 @@ export async function startDemoIdp(port: number): Promise<DevIdp> {
 export async function startDemoApp(port: number, authUrl: string): Promise<Server> {
   const server = createServer(async (req, res) => {
     try {
-      const check = await fetch(authUrl, {
-        redirect: 'manual',
+      // undici's request, not fetch: fetch would replace the browser's Sec-Fetch-Mode with its own `cors`, and the
+      // auth server gives a login state cookie to top-level navigations only.
+      const browserHeaders: Record<string, string> = {};
+      for (const name of ['cookie', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-site']) {
+        const value = req.headers[name];
+        if (typeof value === 'string') browserHeaders[name] = value;
+      }
+      const check = await request(authUrl, {
         headers: {
+          ...browserHeaders,
           'X-Forwarded-Proto': 'http',
           'X-Forwarded-Host': req.headers.host ?? `localhost:${port}`,
           'X-Forwarded-Uri': req.url ?? '/',
           'X-Forwarded-Method': req.method ?? 'GET',
           'X-Forwarded-For': '127.0.0.1',
-          ...(req.headers.cookie ? { Cookie: req.headers.cookie } : {}),
           Accept: req.headers.accept ?? '*/*',
         },
       });
-      if (check.status < 200 || check.status > 299) {
+      if (check.statusCode < 200 || check.statusCode > 299) {
         const headers: Record<string, string | string[]> = {};
-        check.headers.forEach((v, k) => {
-          if (k !== 'set-cookie' && k !== 'content-length' && k !== 'transfer-encoding') headers[k] = v;
-        });
-        headers['set-cookie'] = check.headers.getSetCookie();
-        res.writeHead(check.status, headers).end(await check.text());
+        for (const [k, v] of Object.entries(check.headers))
+          if (v !== undefined && k !== 'content-length' && k !== 'transfer-encoding') headers[k] = v;
+        res.writeHead(check.statusCode, headers).end(await check.body.text());
         return;
       }
-      const user = Buffer.from(check.headers.get('x-forwarded-user') ?? '', 'latin1').toString('utf8');
-      const name = Buffer.from(check.headers.get('x-forwarded-displayname') ?? '', 'latin1').toString('utf8');
+      const header = (name: string) => {
+        const v = check.headers[name];
+        return typeof v === 'string' ? v : '';
+      };
+      await check.body.dump();
+      const user = Buffer.from(header('x-forwarded-user'), 'latin1').toString('utf8');
+      const name = Buffer.from(header('x-forwarded-displayname'), 'latin1').toString('utf8');
       const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
       res
         .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })

@@ -6,7 +6,7 @@ import type { Device, SessionStore } from '../sessions/types.js';
 import { cookieScope, findProvider, type PortalRequest, redirect, sessionCookieName } from './context.js';
 import { exchangeFailure } from './exchange-failure.js';
 import type { LoginDeps } from './providers.js';
-import { decodeStateCookie, oauthState, stateCookieName } from './state-cookie.js';
+import { checkReturnUrl, decodeStateCookie, oauthState, stateCookieName } from './state-cookie.js';
 
 export interface CallbackDeps extends LoginDeps {
   sessions: SessionStore;
@@ -75,7 +75,8 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
   }
 
   // 4. The session; its cookie is scoped to the return URL's domain (upstream), re-checked against the config.
-  const returnHost = matchHost(deps.config, new URL(login.returnUrl).host);
+  const returnUrl = checkReturnUrl(deps, login.returnUrl);
+  const returnHost = matchHost(deps.config, new URL(returnUrl).host);
   if (!returnHost) throw badRequest('Return URL is not on a domain served by this auth server');
   const { profile } = signIn;
   const now = deps.now();
@@ -93,7 +94,7 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
     { idToken: signIn.idToken, refreshToken: signIn.refreshToken },
   );
   pr.log.info('User logged in', { portal: pr.portal.name, provider: providerConfig.name, user: profile.id });
-  return redirect(307, login.returnUrl, 'Redirecting to application', [
+  return redirect(307, returnUrl, 'Redirecting to application', [
     setCookie(
       sessionCookieName(deps, pr.portal),
       token,

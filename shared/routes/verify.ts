@@ -1,6 +1,5 @@
 import type { ConditionCache } from '../conditions/conditions.js';
 import { ROUTES } from '../config/routes.js';
-import { randomId } from '../crypto.js';
 import { cookiesWithout } from '../http/cookies.js';
 import { badRequest, HttpError } from '../http/errors.js';
 import { pathAndQuery } from '../http/forwarded.js';
@@ -17,12 +16,11 @@ import {
 import { identityHeaders } from './identity-headers.js';
 import { currentSession } from './session-lookup.js';
 import {
-  decodeStateCookie,
-  pruneStateCookies,
-  signinState,
-  stateCookieId,
-  stateCookieName,
-  writeStateCookie,
+  isNonBrowserRequest,
+  issueStateCookie,
+  isTopLevelNavigation,
+  MAX_RETURN_URL,
+  signinUrl,
 } from './state-cookie.js';
 
 export interface VerifyDeps extends CoreDeps {
@@ -36,62 +34,63 @@ export interface VerifyDeps extends CoreDeps {
   ) => Response | Promise<Response>;
 }
 
-/** Return URLs longer than this would make the state cookie too large for browsers; fall back to the site root. */
-const MAX_RETURN_URL = 2048;
-
 /**
  * `GET P`: the forward-auth check that Traefik calls on every request.
  * 1. A valid session → check the authorization condition → 200 with identity headers (403 when it fails).
- * 2. Otherwise → (re)write the state cookie for this return URL → 303 to sign-in. Nothing is written to the database.
+ * 2. Otherwise, for a top-level browser navigation: (re)issue the state cookie for this return URL → 303 to sign-in.
+ * 3. Anything else (API clients, XHR, sub-resources, nginx `auth_request`, `always401`): 401 with the sign-in URL and
+ *    no cookie; that URL starts a login by itself when a browser navigates to it. Nothing is written to the database.
  */
 export async function verifyRoute(deps: VerifyDeps, pr: PortalRequest): Promise<Response> {
   // 1. Look up the session (cached per container); malformed or unknown cookies are cleared.
   const { session, provider, clear } = await currentSession(deps, pr);
   if (session && provider) return authorized(deps, pr, session, provider.displayName);
-  const setCookies = [...clear];
 
-  // 2. Not authenticated: remember where to go back to in a per-return-URL state cookie.
-  let returnUrl = returnUrlFor(deps, pr);
-  if (returnUrl.length > MAX_RETURN_URL) {
-    pr.log.warn('Return URL too long for a cookie; using the site root instead', { length: returnUrl.length });
-    returnUrl = `${pr.fwd.scheme}://${pr.fwd.host}/`;
-  }
-  const id = stateCookieId(returnUrl);
-  // Reusing a still-valid cookie keeps the nonce stable, so repeated checks (or parallel tabs) don't race.
-  const existing = decodeStateCookie(pr.cookies[stateCookieName(pr.portal.name, id)]);
-  const state =
-    existing?.returnUrl === returnUrl
-      ? existing
-      : { returnUrl, nonce: randomId(12), secret: randomId(16), createdAt: Math.floor(deps.now() / 1000) };
-  setCookies.push(writeStateCookie(deps, pr, id, state, pr.host.cookieDomain));
-  setCookies.push(...pruneStateCookies(deps, pr, id, pr.host.cookieDomain));
+  const returnUrl = checkedReturnUrl(deps, pr);
+  const logout = isTruthy(pr.url.searchParams.get('logout'));
 
-  const signin = `${portalUri(deps, pr)}${ROUTES.signin.suffix}?state=${signinState.encode({ cookieId: id, nonce: state.nonce })}${isTruthy(pr.url.searchParams.get('logout')) ? '&logout=1' : ''}`;
-
-  // 3. Browsers get a 303; API clients (and nginx auth_request, which turns a 3xx into a 500) get a 401 that says
-  // where to sign in. The state cookie still goes along, alone: nginx 1.22 can relay only one Set-Cookie line.
+  // 2. Browsers get a 303 and a state cookie, but only for a navigation that can complete the login: a cookie per
+  // XHR, image or polling request would soon push the Cookie header past proxy limits (a "cookie bomb").
   // `always401` is for forward-auth checks (they carry X-Forwarded-Uri); a browser that opens the portal itself, as
   // it does after logout (`?logout=1`), still gets the sign-in page rather than a JSON error.
-  if ((pr.portal.always401 && pr.fwd.uri !== undefined) || isNonBrowserRequest(pr.req)) {
-    const headers = new Headers({
-      'Content-Type': 'application/json; charset=utf-8',
-      'Cache-Control': 'no-store',
-      [SIGNIN_URL_HEADER]: signin,
-    });
-    headers.append('Set-Cookie', setCookies.find((c) => c.startsWith(stateCookieName(pr.portal.name, id))) ?? '');
-    return new Response(JSON.stringify({ error: 'Not authenticated', signinUrl: signin }), { status: 401, headers });
+  const api = (pr.portal.always401 && pr.fwd.uri !== undefined) || isNonBrowserRequest(pr.req);
+  if (!api && isTopLevelNavigation(pr.req)) {
+    const { id, cookie, setCookies } = issueStateCookie(deps, pr, returnUrl);
+    const signin = signinUrl(deps, pr, returnUrl, { id, nonce: cookie.nonce }, logout);
+    return redirect(303, signin, 'Redirecting to sign-in page', [...clear, ...setCookies]);
   }
-  return redirect(303, signin, 'Redirecting to sign-in page', setCookies);
+
+  // 3. A 401 that says where to sign in (nginx `auth_request` turns a 3xx into a 500). No Set-Cookie at all: nginx
+  // relays only one, and the sign-in navigation issues the state cookie (within the budget) itself.
+  const signin = signinUrl(deps, pr, returnUrl, undefined, logout);
+  const headers = new Headers({
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    [SIGNIN_URL_HEADER]: signin,
+  });
+  return new Response(JSON.stringify({ error: 'Not authenticated', signinUrl: signin }), { status: 401, headers });
 }
 
 /** Response header of a 401 carrying the absolute sign-in URL (for nginx `auth_request_set` and API clients). */
 export const SIGNIN_URL_HEADER = 'X-Forward-Auth-Signin-Url';
 
-/** Not a browser navigation: JSON without HTML in `Accept`, or an XMLHttpRequest. */
-export function isNonBrowserRequest(req: Request): boolean {
-  const accept = (req.headers.get('accept') ?? '').toLowerCase();
-  if (accept.includes('application/json') && !accept.includes('text/html')) return true;
-  return (req.headers.get('x-requested-with') ?? '').toLowerCase() === 'xmlhttprequest';
+/**
+ * The return URL, normalised as `URL` prints it (sign-in and the provider start re-read it from the query and must
+ * hash it to the same state cookie id). Too long (or unparsable) → the site root.
+ */
+function checkedReturnUrl(deps: CoreDeps, pr: PortalRequest): string {
+  const root = `${pr.fwd.scheme}://${pr.fwd.host}/`;
+  const raw = returnUrlFor(deps, pr);
+  if (Buffer.byteLength(raw) > MAX_RETURN_URL) {
+    pr.log.warn('Return URL too long; using the site root instead', { length: raw.length });
+    return root;
+  }
+  try {
+    const href = new URL(raw).href;
+    return Buffer.byteLength(href) > MAX_RETURN_URL ? root : href;
+  } catch {
+    return root;
+  }
 }
 
 /** `{scheme}://{X-Forwarded-Host}{path+query of X-Forwarded-Uri}`, else the portal's profile page (upstream §2.13). */

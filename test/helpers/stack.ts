@@ -5,6 +5,7 @@ import { validateConfig } from '../../shared/config/load.js';
 import type { Config } from '../../shared/config/types.js';
 import { createLogger } from '../../shared/log.js';
 import { followRedirects, loginThroughIdp } from './login-flow.js';
+import { rawFetch } from './raw-fetch.js';
 
 export const TEST_CLIENT = { clientId: 'tfa-test', clientSecret: 'test-client-secret-0123456789' };
 
@@ -148,15 +149,14 @@ export class Browser {
       'X-Forwarded-Port': u.port || (u.protocol === 'https:' ? '443' : '80'),
     };
     if (this.opts.isAuthUrl(u)) {
-      const res = await fetch(this.opts.server + u.pathname + u.search, {
+      const res = await rawFetch(this.opts.server + u.pathname + u.search, {
         ...init,
         headers: { ...headers, ...forwarded },
-        redirect: 'manual',
       });
       return this.store(url, res);
     }
     // An app URL: Traefik's forwardAuth calls the auth server with GET and the original request's headers.
-    const check = await fetch(this.opts.server + this.opts.forwardAuthPath, {
+    const check = await rawFetch(this.opts.server + this.opts.forwardAuthPath, {
       headers: {
         ...headers,
         ...forwarded,
@@ -164,7 +164,6 @@ export class Browser {
         'X-Forwarded-Uri': u.pathname + u.search,
         ...this.opts.forwardAuthHeaders,
       },
-      redirect: 'manual',
     });
     const hop = await this.store(url, check);
     if (check.status >= 200 && check.status < 300) {

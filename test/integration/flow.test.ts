@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawFetch } from '../helpers/raw-fetch.js';
 import { type Browser, basicConfig, type Hop, type Stack, startStack } from '../helpers/stack.js';
 
 const APP = 'https://app.example.com/dashboard?ref=email';
@@ -35,12 +36,13 @@ describe('forward-auth round trip, dedicated sub-domain mode', () => {
     expect(signinUrl.searchParams.get('state')).toMatch(STATE_QS);
     const stateId = signinUrl.searchParams.get('state')?.split('~')[0];
     expect(cookieNamed(check, `tf_state_main_${stateId}=`)).toMatch(
-      /^tf_state_main_[\w-]{11}=[\w-]+; Max-Age=299; Domain=example\.com; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+      /^tf_state_main_[\w-]{11}=[\w-]+\.[\w-]+\.\d+; Max-Age=299; Domain=example\.com; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
     );
-    // 2. a single provider: straight on to it, on the auth host.
+    expect(Buffer.from(signinUrl.searchParams.get('return') ?? '', 'base64url').toString()).toBe(APP);
+    // 2. a single provider: straight on to it, on the auth host, with the state and the return URL.
     expect(signin?.status).toBe(303);
     expect(signin?.headers.get('location')).toBe(
-      `https://auth.example.com/portals/main/providers/pocketid?state=${signinUrl.searchParams.get('state')}`,
+      `https://auth.example.com/portals/main/providers/pocketid?state=${signinUrl.searchParams.get('state')}&return=${signinUrl.searchParams.get('return')}`,
     );
     // 3. the provider start: PKCE S256, a nonce, our redirect_uri and upstream's state shape.
     expect(start?.status).toBe(303);
@@ -270,8 +272,7 @@ describe('forward-auth round trip, dedicated sub-domain mode', () => {
     await b.login(APP);
     const token = (await b.cookie(APP, 'tf_sess_main'))?.value ?? '';
     const check = (query: string, headers: Record<string, string>) =>
-      fetch(`${stack.server.url}/portals/main${query}`, {
-        redirect: 'manual',
+      rawFetch(`${stack.server.url}/portals/main${query}`, {
         headers: {
           'X-Forwarded-Host': 'app.example.com',
           'X-Forwarded-Proto': 'https',
@@ -333,7 +334,7 @@ describe('forward-auth round trip, dedicated sub-domain mode', () => {
     const b = stack.browser();
     const [check] = await b.navigate('https://auth.example.com/portals/main?logout=1', 1);
     const location = check?.headers.get('location') ?? '';
-    expect(location).toMatch(/\/signin\?state=[\w-]{11}~[\w-]{16}&logout=1$/);
+    expect(location).toMatch(/\/signin\?state=[\w-]{11}~[\w-]{16}&return=[\w-]+&logout=1$/);
 
     const page = await b.request(location);
 
@@ -420,7 +421,7 @@ describe('forward-auth round trip, sub-path mode', () => {
 
     const [check, signin, start] = hops;
     expect(check?.headers.get('location')).toMatch(
-      /^https:\/\/example\.com\/auth\/portals\/main\/signin\?state=[\w-]{11}~[\w-]{16}$/,
+      /^https:\/\/example\.com\/auth\/portals\/main\/signin\?state=[\w-]{11}~[\w-]{16}&return=[\w-]+$/,
     );
     expect(cookieNamed(check, 'tf_state_main_')).toContain('; Domain=example.com;');
     expect(signin?.headers.get('location')).toMatch(
@@ -476,23 +477,31 @@ describe('401 mode for non-browser clients', () => {
   it.each([
     ['Accept: application/json', { Accept: 'application/json' }],
     ['X-Requested-With: XMLHttpRequest', { Accept: '*/*', 'X-Requested-With': 'XMLHttpRequest' }],
-  ])('answers 401 with the absolute sign-in URL for %s, and the state cookie alone', async (_name, headers) => {
-    const b = stack.browser();
+  ])(
+    'answers 401 with the absolute sign-in URL for %s and no cookie; that URL starts a login',
+    async (_name, headers) => {
+      const b = stack.browser();
 
-    const res = await b.request('https://app.example.com/data.json', { headers });
+      const res = await b.request('https://app.example.com/data.json', { headers });
 
-    expect(res.status).toBe(401);
-    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    const signin = res.headers.get('x-forward-auth-signin-url') ?? '';
-    expect(signin).toMatch(/^https:\/\/auth\.example\.com\/portals\/main\/signin\?state=[\w-]{11}~[\w-]{16}$/);
-    expect(JSON.parse(res.body)).toEqual({ error: 'Not authenticated', signinUrl: signin });
-    expect(res.headers.getSetCookie()).toHaveLength(1);
-    expect(res.headers.getSetCookie()[0]).toMatch(/^tf_state_main_/);
-    // The client can follow it: the state exists.
-    const next = await b.request(signin);
-    expect(next.status).toBe(303);
-    expect(next.headers.get('location')).toMatch(/\/portals\/main\/providers\/pocketid\?state=/);
-  });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      const signin = res.headers.get('x-forward-auth-signin-url') ?? '';
+      expect(signin).toBe(
+        `https://auth.example.com/portals/main/signin?return=${Buffer.from('https://app.example.com/data.json').toString('base64url')}`,
+      );
+      expect(JSON.parse(res.body)).toEqual({ error: 'Not authenticated', signinUrl: signin });
+      expect(res.headers.getSetCookie()).toEqual([]);
+      // A browser navigating to it (window.location, nginx's error_page) gets the state cookie there and goes on.
+      const next = await b.request(signin, { headers: { Accept: 'text/html' } });
+      expect(next.status).toBe(303);
+      expect(next.headers.get('location')).toMatch(
+        /\/portals\/main\/providers\/pocketid\?state=[\w-]{11}~[\w-]+&return=/,
+      );
+      expect(next.headers.getSetCookie()).toHaveLength(1);
+      expect(next.headers.getSetCookie()[0]).toMatch(/^tf_state_main_[\w-]{11}=/);
+    },
+  );
 
   it('answers 303 to an ordinary browser navigation', async () => {
     const res = await stack.browser().request('https://app.example.com/', {
@@ -509,8 +518,9 @@ describe('401 mode for non-browser clients', () => {
 
     expect(res.status).toBe(401);
     expect(res.headers.get('x-forward-auth-signin-url')).toMatch(
-      /^https:\/\/auth\.example\.com\/portals\/nginx\/signin\?state=/,
+      /^https:\/\/auth\.example\.com\/portals\/nginx\/signin\?return=[\w-]+$/,
     );
+    expect(res.headers.getSetCookie()).toEqual([]);
   });
 });
 

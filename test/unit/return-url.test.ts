@@ -5,7 +5,12 @@ import { HttpError } from '../../shared/http/errors.js';
 import { pathAndQuery, readForwarded } from '../../shared/http/forwarded.js';
 import { createLogger } from '../../shared/log.js';
 import { type CoreDeps, type PortalRequest, portalRequest } from '../../shared/routes/context.js';
-import { decodeStateCookie, stateCookieId, stateCookieName } from '../../shared/routes/state-cookie.js';
+import {
+  decodeStateCookie,
+  encodeReturnParam,
+  stateCookieId,
+  stateCookieName,
+} from '../../shared/routes/state-cookie.js';
 import { returnUrlFor, type VerifyDeps, verifyRoute } from '../../shared/routes/verify.js';
 
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5);
@@ -297,7 +302,7 @@ describe('the state cookie of an unauthenticated forward-auth check', () => {
     return { ...deps(DEDICATED), sessions: { get: async () => undefined }, conditions: new ConditionCache() };
   }
 
-  it('stores the return URL in a state cookie named after it', async () => {
+  it('issues a state cookie named after the return URL, which travels in the sign-in URL', async () => {
     // Prepare
     const d = verifyDeps();
     const req = forwardAuthRequest({
@@ -310,17 +315,17 @@ describe('the state cookie of an unauthenticated forward-auth check', () => {
     const res = await verifyRoute(d, portalReq(d, req));
 
     // Assess
-    const id = stateCookieId('https://app.example.com/dashboard?ref=email');
+    const url = 'https://app.example.com/dashboard?ref=email';
+    const id = stateCookieId(url);
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${stateCookieName('main', id)}=`));
-    const value = cookie?.split(';')[0]?.split('=')[1];
+    const value = decodeStateCookie(cookie?.split(';')[0]?.split('=')[1]);
     expect(res.status).toBe(303);
-    expect(res.headers.get('Location')).toMatch(
-      new RegExp(`^https://auth\\.example\\.com/portals/main/signin\\?state=${id}~`),
+    expect(res.headers.get('Location')).toBe(
+      `https://auth.example.com/portals/main/signin?state=${id}~${value?.nonce}&return=${encodeReturnParam(url)}`,
     );
-    expect(decodeStateCookie(value)?.returnUrl).toBe('https://app.example.com/dashboard?ref=email');
   });
 
-  it('falls back to the site root for a return URL too long for a cookie', async () => {
+  it('falls back to the site root for a return URL longer than 2048 bytes', async () => {
     // Prepare
     const d = verifyDeps();
     const req = forwardAuthRequest({
@@ -335,13 +340,10 @@ describe('the state cookie of an unauthenticated forward-auth check', () => {
     // Assess
     const id = stateCookieId('https://app.example.com/');
     const cookies = res.headers.getSetCookie();
-    const value = cookies
-      .find((c) => c.startsWith(`${stateCookieName('main', id)}=`))
-      ?.split(';')[0]
-      ?.split('=')[1];
     expect(res.status).toBe(303);
-    expect(cookies.join('\n').length).toBeLessThan(1000);
-    expect(decodeStateCookie(value)?.returnUrl).toBe('https://app.example.com/');
+    expect(cookies.join('\n').length).toBeLessThan(300);
+    expect(cookies[0]).toMatch(new RegExp(`^${stateCookieName('main', id)}=`));
+    expect(res.headers.get('Location')).toContain(`&return=${encodeReturnParam('https://app.example.com/')}`);
   });
 });
 
