@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:tls';
 import type { Browser } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { openPage } from './browser.js';
@@ -20,6 +21,43 @@ export function returnUrlOf(signinUrl: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A request with raw bytes in its target, as curl or a script may send (a browser percent-encodes): Node's HTTP client
+ * refuses such paths, so this writes HTTP/1.1 on a TLS socket. Returns the status line's code and the Set-Cookie lines.
+ */
+function rawBytesGet(app: ProxiedApp, target: Buffer): Promise<{ status: number; setCookies: string[] }> {
+  const host = new URL(app.appOrigin);
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host: '127.0.0.1',
+      port: app.proxyPort,
+      servername: host.hostname,
+      rejectUnauthorized: false,
+    });
+    const chunks: Buffer[] = [];
+    socket.setTimeout(10_000, () => socket.destroy(new Error('raw request timed out')));
+    socket.on('secureConnect', () => {
+      socket.write(
+        Buffer.concat([
+          Buffer.from('GET '),
+          target,
+          Buffer.from(` HTTP/1.1\r\nHost: ${host.host}\r\nAccept: text/html\r\nConnection: close\r\n\r\n`),
+        ]),
+      );
+    });
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const head = Buffer.concat(chunks).toString('latin1').split('\r\n\r\n')[0] ?? '';
+      const lines = head.split('\r\n');
+      resolve({
+        status: Number(lines[0]?.split(' ')[1]),
+        setCookies: lines.filter((l) => /^set-cookie:/i.test(l)).map((l) => l.slice(l.indexOf(':') + 1).trim()),
+      });
+    });
+  });
 }
 
 /**
@@ -105,6 +143,20 @@ export function traefikBehaviour(o: TraefikSuiteOptions): void {
     // Assess: the return URL is the request Traefik received, not what the client claimed.
     expect(res.status).toBe(303);
     expect(returnUrlOf(res.headers.location)).toBe(`${app.appOrigin}${path}`);
+  });
+
+  it('keeps the return URL of a request with a raw non-ASCII byte in its query (sent by a non-browser client)', async () => {
+    // Prepare: the UTF-8 bytes of "ä", unencoded; Traefik passes the query raw in X-Forwarded-Uri (Go's RequestURI).
+    const app = o.app();
+    const path = `/raw/${randomUUID()}`;
+
+    // Act
+    const res = await rawBytesGet(app, Buffer.concat([Buffer.from(`${path}?q=`), Buffer.from('ä', 'utf8')]));
+
+    // Assess: the same return URL the standalone server builds from those bytes.
+    expect(res.status).toBe(303);
+    const state = res.setCookies.find((c) => c.startsWith('tf_state_main_')) ?? '';
+    expect(returnUrlOf(state)).toBe(`${app.appOrigin}${path}?q=%C3%A4`);
   });
 
   it('authorises a websocket upgrade to the app with the identity headers, and refuses it without a session', async () => {
