@@ -15,6 +15,7 @@ import { ForwardAuthStack } from '../../infra/stack.js';
 import { identityHeaders } from '../../shared/routes/identity-headers.js';
 import { TABLE } from '../../shared/sessions/table.js';
 import { renderRecipe } from '../e2e/harness/recipes.js';
+import { catchError } from '../helpers/catch-error.js';
 import { actionsOf, filesContaining, filesUnder, joinValue, roleStatements, writeConfig } from './helpers.js';
 
 const KNOWN_SECRET = 'synth-must-never-see-this-7f3a9c1e5b2d';
@@ -429,12 +430,7 @@ describe('props that cannot deploy', () => {
     const act = () => new ForwardAuthStack(app, 'Invalid', { configFile: writeConfig(CONFIG), ...props });
 
     // Assess
-    let thrown: unknown;
-    try {
-      act();
-    } catch (err) {
-      thrown = err;
-    }
+    const thrown = catchError(act, Error);
     expect(Errors.isValidationError(thrown)).toBe(true);
     expect((thrown as Error).message).toMatch(message);
     expect((thrown as { constructPath?: string }).constructPath).toBe('Invalid/ForwardAuth');

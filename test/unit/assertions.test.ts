@@ -17,6 +17,7 @@ import {
   DEFAULT_KUBERNETES_TOKEN_PATH,
   parseClientAssertion,
 } from '../../shared/config/client-assertion.js';
+import { catchErrorAsync } from '../helpers/catch-error.js';
 import { FakeEntra } from '../helpers/fakes/entra.js';
 import { jsonReply } from '../helpers/fakes/http-fake.js';
 import { FakeImds } from '../helpers/fakes/imds.js';
@@ -33,14 +34,8 @@ function testClock(start = Math.floor(Date.now() / 1000) * 1000) {
 }
 
 /** The AssertionError a promise (or a throwing function) ends with. */
-async function assertionFailure(run: () => Promise<unknown> | unknown): Promise<AssertionError> {
-  try {
-    await run();
-  } catch (err) {
-    if (err instanceof AssertionError) return err;
-    throw err;
-  }
-  throw new Error('expected an AssertionError');
+function assertionFailure(run: () => Promise<unknown> | unknown): Promise<AssertionError> {
+  return catchErrorAsync(run, AssertionError);
 }
 
 async function expectFailure(

@@ -8,6 +8,7 @@ import {
   type Predicate,
 } from '../../shared/conditions/conditions.js';
 import type { Profile } from '../../shared/profile.js';
+import { catchError } from '../helpers/catch-error.js';
 
 /** The profile of upstream's TestConditions. */
 const pinco: Profile = {
@@ -32,13 +33,7 @@ function evaluate(source: string, profile: Profile = pinco, provider = 'test'): 
 
 /** Runs `fn`, requiring it to throw a ConditionError and nothing else. */
 function conditionError(fn: () => unknown): ConditionError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConditionError) return err;
-    throw new Error(`expected a ConditionError, got ${String(err)}`);
-  }
-  throw new Error('expected a ConditionError, but nothing was thrown');
+  return catchError(fn, ConditionError);
 }
 
 /**

@@ -6,6 +6,7 @@ import { ConfigError, type ConfigIssue } from '../../shared/config/errors.js';
 import { validateConfig } from '../../shared/config/load.js';
 import type { NormalizeOptions } from '../../shared/config/normalize.js';
 import { closestKey } from '../../shared/config/suggest.js';
+import { catchError } from '../helpers/catch-error.js';
 
 type Obj = Record<string, unknown>;
 const P = 'portals[0].providers[0].pocketID';
@@ -22,13 +23,7 @@ function withPocket(pocket: Obj, top: Obj = {}): Obj {
 }
 
 function issuesOf(data: unknown, options?: NormalizeOptions): ConfigIssue[] {
-  try {
-    validateConfig(data, 'tfa-config.yaml', options);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a ConfigError, but the config was accepted');
+  return catchError(() => validateConfig(data, 'tfa-config.yaml', options), ConfigError).issues;
 }
 
 describe('start-up checks of provider credentials and endpoints', () => {

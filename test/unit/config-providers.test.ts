@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, type ConfigIssue } from '../../shared/config/errors.js';
 import { type LoadedConfig, validateConfig } from '../../shared/config/load.js';
 import type { ProviderConfig } from '../../shared/config/types.js';
+import { catchError } from '../helpers/catch-error.js';
 
 type Obj = Record<string, unknown>;
 type Kind = 'google' | 'microsoftEntraID' | 'github';
@@ -27,13 +28,7 @@ function load(data: unknown): LoadedConfig {
 }
 
 function issuesOf(data: unknown): ConfigIssue[] {
-  try {
-    load(data);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a ConfigError, but the config was accepted');
+  return catchError(() => load(data), ConfigError).issues;
 }
 
 function provider(data: unknown): ProviderConfig {

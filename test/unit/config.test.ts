@@ -16,6 +16,7 @@ import { canonicalHeaderName } from '../../shared/config/names.js';
 import { type NormalizeOptions, splitAuthHost } from '../../shared/config/normalize.js';
 import type { ProviderConfig } from '../../shared/config/types.js';
 import { SecretResolver } from '../../shared/secrets/resolver.js';
+import { catchError } from '../helpers/catch-error.js';
 
 type Obj = Record<string, unknown>;
 
@@ -56,13 +57,7 @@ function load(data: unknown, options?: NormalizeOptions): LoadedConfig {
 
 /** Runs `fn`, requiring a ConfigError. */
 function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError, but the config was accepted');
+  return catchError(fn, ConfigError);
 }
 
 function issuesOf(data: unknown, options?: NormalizeOptions): ConfigIssue[] {

@@ -5,16 +5,11 @@ import { claimValue, type Profile, ProfileError, profileFromClaims } from '../..
 import { portalRequest } from '../../shared/routes/context.js';
 import { type ProfileDeps, profileJSON, profileRoute, profileText } from '../../shared/routes/profile.js';
 import type { Session } from '../../shared/sessions/types.js';
+import { catchError } from '../helpers/catch-error.js';
 
 /** Runs `fn`, requiring a ProfileError. */
 function profileError(fn: () => unknown): ProfileError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProfileError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProfileError, but nothing was thrown');
+  return catchError(fn, ProfileError);
 }
 
 describe('upstream profile_test.go: TestNewProfileFromOpenIDToken', () => {

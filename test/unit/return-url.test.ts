@@ -12,6 +12,7 @@ import {
   stateCookieName,
 } from '../../shared/routes/state-cookie.js';
 import { returnUrlFor, type VerifyDeps, verifyRoute } from '../../shared/routes/verify.js';
+import { catchError } from '../helpers/catch-error.js';
 
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5);
 const log = createLogger({ level: 'error', json: true, write: () => {} });
@@ -52,13 +53,7 @@ function returnUrl(uri: string | undefined, host = 'app.example.com', d = deps(D
 
 /** Runs `fn`, requiring an HttpError. */
 function httpError(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof HttpError) return err;
-    throw err;
-  }
-  throw new Error('expected an HttpError, but nothing was thrown');
+  return catchError(fn, HttpError);
 }
 
 /** Header values are byte strings: this is how raw UTF-8 bytes of a header arrive (Node decodes them as latin1). */
