@@ -9,7 +9,7 @@ import { registerCallbackRoutes } from '../shared/app/callback-routes.js';
 import { registerLoginRoutes } from '../shared/app/login-routes.js';
 import { portalPages } from '../shared/app/pages.js';
 import { registerVerifyRoutes } from '../shared/app/verify-routes.js';
-import { providerAssertion } from '../shared/assertions/source.js';
+import { providerDeps } from '../shared/assertions/source.js';
 import { ConditionCache } from '../shared/conditions/conditions.js';
 import { providerCallbacks } from '../shared/config/callback-urls.js';
 import type { Notice } from '../shared/config/normalize.js';
@@ -89,11 +89,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     env,
     secretsManager: lazySecretsManager(config.sessions.region ?? env.AWS_REGION),
   });
-  const providers = buildProviderRegistry(config, (p) => ({
-    secrets,
-    assertion: providerAssertion(p, env),
-    fetch: opts.providerFetch,
-  }));
+  const providers = buildProviderRegistry(config, providerDeps(env, secrets, opts.providerFetch));
 
   const deps = { config, log, now };
   const pages = portalPages(deps, await loadFavicon(config.server.favicon));

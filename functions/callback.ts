@@ -5,7 +5,7 @@
 import { createApp } from '../shared/app/base.js';
 import { registerCallbackRoutes } from '../shared/app/callback-routes.js';
 import { portalPages } from '../shared/app/pages.js';
-import { providerAssertion } from '../shared/assertions/source.js';
+import { providerDeps } from '../shared/assertions/source.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';
 import { SecretResolver } from '../shared/secrets/resolver.js';
 import { fetchSecretString } from '../shared/secrets/secrets-manager.js';
@@ -17,7 +17,7 @@ const SECRET_CACHE_TTL_MS = 5 * 60_000;
 
 const rt = coldStart('callback');
 const secrets = new SecretResolver({ secretsManager: (id) => fetchSecretString(id), cacheTtlMs: SECRET_CACHE_TTL_MS });
-const providers = buildProviderRegistry(rt.config, (p) => ({ secrets, assertion: providerAssertion(p, rt.env) }));
+const providers = buildProviderRegistry(rt.config, providerDeps(rt.env, secrets));
 // Browser-facing failures (a replayed or expired login) get the portal's HTML error page, as on the standalone server.
 const app = createApp(rt.deps, { errorPage: portalPages(rt.deps).errorPage, metrics: emfMetrics('callback') });
 registerCallbackRoutes(app, { ...rt.deps, sessions: rt.store, states: rt.store, providers });
