@@ -1,6 +1,7 @@
 import type { PortalConfig } from '../config/types.js';
 import { badRequest, unauthorized } from '../http/errors.js';
 import { matchHost } from '../http/hosts.js';
+import { jsonResponse } from '../http/responses.js';
 import { isWellFormedToken } from '../sessions/tokens.js';
 import type { SessionReader } from '../sessions/types.js';
 import { profileClaims } from './claims.js';
@@ -38,7 +39,5 @@ export async function apiVerifyRoute(deps: ApiVerifyDeps, req: Request, portal: 
     tf_provider: session.provider,
     ...profileClaims(session.profile),
   };
-  return new Response(JSON.stringify({ valid: true, portal: portal.name, provider: session.provider, claims }), {
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
-  });
+  return jsonResponse(200, { valid: true, portal: portal.name, provider: session.provider, claims });
 }

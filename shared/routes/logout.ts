@@ -1,15 +1,8 @@
 import { deleteCookie } from '../http/cookies.js';
+import { redirect } from '../http/responses.js';
 import { isWellFormedToken } from '../sessions/tokens.js';
 import type { SessionStore } from '../sessions/types.js';
-import {
-  type CoreDeps,
-  cookieScope,
-  isTruthy,
-  type PortalRequest,
-  portalUri,
-  redirect,
-  sessionCookieName,
-} from './context.js';
+import { type CoreDeps, cookieScope, isTruthy, type PortalRequest, portalUri, sessionCookieName } from './context.js';
 import { deleteAllStateCookies } from './state-cookie.js';
 
 export interface LogoutDeps extends CoreDeps {

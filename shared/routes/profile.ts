@@ -1,7 +1,8 @@
 import { errorResponse, unauthorized } from '../http/errors.js';
+import { jsonResponse, redirect, textResponse } from '../http/responses.js';
 import type { Profile } from '../profile.js';
 import type { SessionReader } from '../sessions/types.js';
-import { type CoreDeps, type PortalRequest, redirect, textResponse } from './context.js';
+import type { CoreDeps, PortalRequest } from './context.js';
 import { currentSession } from './session-lookup.js';
 import { type SessionsDeps, signedInPage } from './sessions.js';
 
@@ -17,10 +18,7 @@ export async function profileRoute(deps: ProfileDeps, pr: PortalRequest, format:
     for (const c of clear) res.headers.append('Set-Cookie', c);
     return res;
   }
-  if (format === 'json')
-    return new Response(JSON.stringify(profileJSON(session.provider, session.profile)), {
-      headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
-    });
+  if (format === 'json') return jsonResponse(200, profileJSON(session.provider, session.profile));
   return textResponse(200, profileText(session.provider, session.profile), { 'Cache-Control': 'no-store' });
 }
 

@@ -1,9 +1,10 @@
 import { ROUTES } from '../config/routes.js';
 import { randomId, safeEqual, sha256 } from '../crypto.js';
 import { badRequest, notFound, unauthorized } from '../http/errors.js';
+import { redirect } from '../http/responses.js';
 import type { ProviderRegistry } from '../providers/provider.js';
 import type { StateStore } from '../sessions/types.js';
-import { type CoreDeps, findProvider, type PortalRequest, portalUri, redirect } from './context.js';
+import { type CoreDeps, findProvider, type PortalRequest, portalUri } from './context.js';
 import {
   decodeStateCookie,
   oauthState,

@@ -1,9 +1,10 @@
 import { ROUTES } from '../config/routes.js';
 import { sha256 } from '../crypto.js';
 import { HttpError } from '../http/errors.js';
+import { redirect } from '../http/responses.js';
 import type { DeviceRow } from '../portal/pages.js';
 import type { Session, SessionInventory, SessionReader, SessionSummary } from '../sessions/types.js';
-import { type CoreDeps, type PortalRequest, portalUri, redirect, sessionCookieName } from './context.js';
+import { type CoreDeps, type PortalRequest, portalUri, sessionCookieName } from './context.js';
 import { currentSession } from './session-lookup.js';
 
 /** Renders the signed-in page, with the user's sessions when the caller listed them. */

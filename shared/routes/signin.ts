@@ -1,7 +1,8 @@
 import { fillPath, ROUTES } from '../config/routes.js';
 import type { ProviderConfig } from '../config/types.js';
 import { safeEqual } from '../crypto.js';
-import { type CoreDeps, isTruthy, type PortalRequest, portalUri, redirect } from './context.js';
+import { redirect } from '../http/responses.js';
+import { type CoreDeps, isTruthy, type PortalRequest, portalUri } from './context.js';
 import {
   decodeStateCookie,
   deleteAllStateCookies,

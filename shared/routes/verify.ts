@@ -3,16 +3,9 @@ import { ROUTES } from '../config/routes.js';
 import { cookiesWithout } from '../http/cookies.js';
 import { badRequest, HttpError } from '../http/errors.js';
 import { pathAndQuery } from '../http/forwarded.js';
+import { jsonResponse, redirect, textResponse } from '../http/responses.js';
 import type { Session, SessionReader } from '../sessions/types.js';
-import {
-  type CoreDeps,
-  isTruthy,
-  type PortalRequest,
-  portalUri,
-  redirect,
-  STATE_COOKIE_PREFIX,
-  textResponse,
-} from './context.js';
+import { type CoreDeps, isTruthy, type PortalRequest, portalUri, STATE_COOKIE_PREFIX } from './context.js';
 import { identityHeaders } from './identity-headers.js';
 import { currentSession } from './session-lookup.js';
 import {
@@ -63,12 +56,7 @@ export async function verifyRoute(deps: VerifyDeps, pr: PortalRequest): Promise<
   // 3. A 401 that says where to sign in (nginx `auth_request` turns a 3xx into a 500). No Set-Cookie at all: nginx
   // relays only one, and the sign-in navigation issues the state cookie (within the budget) itself.
   const signin = signinUrl(deps, pr, returnUrl, undefined, logout);
-  const headers = new Headers({
-    'Content-Type': 'application/json; charset=utf-8',
-    'Cache-Control': 'no-store',
-    [SIGNIN_URL_HEADER]: signin,
-  });
-  return new Response(JSON.stringify({ error: 'Not authenticated', signinUrl: signin }), { status: 401, headers });
+  return jsonResponse(401, { error: 'Not authenticated', signinUrl: signin }, { [SIGNIN_URL_HEADER]: signin });
 }
 
 /** Response header of a 401 carrying the absolute sign-in URL (for nginx `auth_request_set` and API clients). */
