@@ -1,8 +1,6 @@
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { AssertionSpec } from '../config/client-assertion.js';
 import type { ProviderConfig } from '../config/types.js';
-import type { ProviderDeps } from '../providers/oidc.js';
-import type { SecretResolver } from '../secrets/resolver.js';
 import { assertionAudience } from './audience.js';
 import { createAwsWebIdentitySource } from './aws-web-identity.js';
 import { createAzureManagedIdentitySource } from './azure-managed-identity.js';
@@ -70,19 +68,6 @@ export function createAssertionSource(spec: AssertionSpec, ctx: AssertionContext
         stsClient: ctx.stsClient,
       });
   }
-}
-
-/**
- * What each provider of a process that exchanges codes gets (the callback function, the standalone server): the
- * secret resolver, its assertion source (from the parsed `clientAssertion`, with the provider's audience) and, in
- * tests only, a replacement network. The login function builds authorization URLs only and passes a bare resolver.
- */
-export function providerDeps(
-  env: Record<string, string | undefined>,
-  secrets: SecretResolver,
-  fetch?: typeof globalThis.fetch,
-): (p: ProviderConfig) => ProviderDeps {
-  return (p) => ({ secrets, assertion: providerAssertion(p, env), ...(fetch ? { fetch } : {}) });
 }
 
 /**
