@@ -12,7 +12,15 @@ export interface ProviderCallback {
    * default portal). Without `server.domains` the host is the app's own (sub-path mode): `<app host>` stands for it.
    */
   urls: string[];
+  /**
+   * `…/portals/{portal}/logged-out` (and the short form for the default portal): the post-logout redirect URIs for
+   * RP-initiated logout. Empty for providers without an end-session endpoint (Google, GitHub).
+   */
+  postLogoutUrls: string[];
 }
+
+/** Provider kinds that may have an end-session endpoint (OpenID Connect RP-Initiated Logout). */
+const END_SESSION_KINDS = new Set(['pocketID', 'openIDConnect', 'microsoftEntraID']);
 
 /** The exact callback URLs each provider must have registered, derived from the config alone. */
 export function providerCallbacks(config: Config): ProviderCallback[] {
@@ -20,12 +28,24 @@ export function providerCallbacks(config: Config): ProviderCallback[] {
   const hosts = server.domains.length > 0 ? server.domains.map((d) => d.authHost) : ['<app host>'];
   return config.portals.flatMap((p) => {
     const urls = hosts.flatMap((host) => portalCallbackUrls(config, p.name, host));
-    return p.providers.map((pr) => ({ portal: p.name, provider: pr.name, displayName: pr.displayName, urls }));
+    const postLogoutUrls = hosts.flatMap((host) => portalUrls(config, p.name, host, ROUTES.loggedOut.suffix));
+    return p.providers.map((pr) => ({
+      portal: p.name,
+      provider: pr.name,
+      displayName: pr.displayName,
+      urls,
+      postLogoutUrls: END_SESSION_KINDS.has(pr.type) ? postLogoutUrls : [],
+    }));
   });
 }
 
 /** A portal's callback URLs on one host: the long form, and the short form when it is the default portal. */
 export function portalCallbackUrls(config: Config, portal: string, host: string): string[] {
-  const url = (short: boolean) => `https://${host}${portalPath(config, portal, short, ROUTES.callback.suffix)}`;
+  return portalUrls(config, portal, host, ROUTES.callback.suffix);
+}
+
+/** A portal route's absolute URLs on one host: the long form, and the short form for the default portal. */
+function portalUrls(config: Config, portal: string, host: string, suffix: string): string[] {
+  const url = (short: boolean) => `https://${host}${portalPath(config, portal, short, suffix)}`;
   return config.defaultPortal === portal ? [url(false), url(true)] : [url(false)];
 }

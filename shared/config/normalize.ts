@@ -553,6 +553,7 @@ function normalizeGitHub(n: Normalizer, path: string, raw: RawGitHub): ProviderC
     enablePKCE: true,
     tls: { insecureSkipVerify: false },
     additionalClaims: [],
+    logoutAtProvider: false,
   };
 }
 
@@ -652,6 +653,7 @@ function normalizeOIDCFamily(
     enablePKCE: raw.enablePKCE ?? true,
     tls: { insecureSkipVerify: raw.tlsInsecureSkipVerify ?? false, caPEM },
     additionalClaims: raw.additionalClaims ?? [],
+    logoutAtProvider: raw.logoutAtProvider ?? false,
   };
 }
 

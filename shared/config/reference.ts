@@ -375,6 +375,13 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     default: 'true',
     example: 'true',
   },
+  'portals[].providers[].*.logoutAtProvider': {
+    description:
+      'Sign the user out at the provider too: `POST P/logout` answers 303 to the provider\'s `end_session_endpoint` (OpenID Connect RP-Initiated Logout) with `id_token_hint`, `client_id` and `post_logout_redirect_uri` = `P/logged-out`, which you register at the provider (Pocket ID: *Logout Callback URLs*). Without it, the logged-out page offers a "Sign out of <provider> too" button when the provider has an end-session endpoint.',
+    ours: true,
+    default: 'false',
+    example: 'true',
+  },
   'portals[].providers[].*.tlsInsecureSkipVerify': {
     description: 'Skip TLS verification of the provider (logs a warning at start). Testing only.',
     default: 'false',

@@ -34,6 +34,8 @@ export const ROUTES = {
   signin: { method: 'GET', scope: 'portal', suffix: '/signin', fn: 'login', format: 'page' },
   providers: { method: 'GET', scope: 'portal', suffix: '/providers/{provider}', fn: 'login', format: 'page' },
   logout: { method: 'POST', scope: 'portal', suffix: '/logout', fn: 'login', format: 'page' },
+  /** The post_logout_redirect_uri of RP-initiated logout. */
+  loggedOut: { method: 'GET', scope: 'portal', suffix: '/logged-out', fn: 'login', format: 'page' },
   profile: { method: 'GET', scope: 'portal', suffix: '/profile', fn: 'login', format: 'text' },
   profileJson: { method: 'GET', scope: 'portal', suffix: '/profile.json', fn: 'login', format: 'json' },
   authenticated: { method: 'GET', scope: 'portal', suffix: '/authenticated', fn: 'login', format: 'page' },

@@ -96,6 +96,8 @@ const oidcFamily = {
   tlsCACertificatePath: str.optional(),
   /** Our extension: extra ID-token/userinfo claims kept in the profile, for conditions and headers. */
   additionalClaims: z.array(str).optional(),
+  /** Our extension: `POST P/logout` signs the user out at the provider too (RP-initiated logout). */
+  logoutAtProvider: bool.optional(),
 };
 
 export const pocketIDSchema = z.strictObject({ ...oidcFamily, endpoint: str.optional() });
@@ -111,8 +113,8 @@ const selfHostedOnly = {
 
 // Derived by omission so that client-secret keys added to `oidcFamily` apply to every kind.
 const oidcFamilySchema = z.strictObject(oidcFamily);
-/** Upstream has no `clientAssertion` for Google; PKCE is always on. */
-export const googleSchema = oidcFamilySchema.omit({ ...selfHostedOnly, clientAssertion: true });
+/** Upstream has no `clientAssertion` for Google; PKCE is always on; Google has no end-session endpoint. */
+export const googleSchema = oidcFamilySchema.omit({ ...selfHostedOnly, clientAssertion: true, logoutAtProvider: true });
 export const microsoftEntraIDSchema = oidcFamilySchema.omit(selfHostedOnly).extend({
   tenantID: str.optional(),
   /** Deprecated upstream: `ManagedIdentity[=<id>]` or `WorkloadIdentity`, mapped to `clientAssertion: Azure…`. */
@@ -124,6 +126,7 @@ export const githubSchema = oidcFamilySchema.omit({
   clientAssertion: true,
   scopes: true,
   additionalClaims: true,
+  logoutAtProvider: true,
 });
 
 /** Provider kinds that upstream has and we do not build: recognised, so the error can say why. */

@@ -175,6 +175,8 @@ export interface OIDCFamilyConfig extends ProviderBase {
   tls: ProviderTLSConfig;
   /** Extra claims kept in the profile (our extension). */
   additionalClaims: string[];
+  /** `POST P/logout` goes on to the provider's end-session endpoint (our extension; never for Google or GitHub). */
+  logoutAtProvider: boolean;
 }
 
 export interface PocketIDConfig extends OIDCFamilyConfig {

@@ -67,6 +67,7 @@ describe('google', () => {
       enablePKCE: true,
       tls: { insecureSkipVerify: false, caPEM: undefined },
       additionalClaims: [],
+      logoutAtProvider: false,
     });
   });
 
@@ -145,16 +146,22 @@ describe('google', () => {
     expect(issues).toEqual([{ path: `${PATH}.scopes`, message: expect.stringContaining("must include 'openid'") }]);
   });
 
-  it.each(['clientAssertion', 'enablePKCE', 'tlsInsecureSkipVerify', 'tlsCACertificatePEM', 'tokenIssuer', 'tenantID'])(
-    'rejects the unknown key %s',
-    (key) => {
-      // Act
-      const issues = issuesOf(withProvider('google', { [key]: key === 'enablePKCE' ? false : 'x' }));
+  it.each([
+    'clientAssertion',
+    'enablePKCE',
+    'tlsInsecureSkipVerify',
+    'tlsCACertificatePEM',
+    'tokenIssuer',
+    'tenantID',
+    'logoutAtProvider',
+  ])('rejects the unknown key %s', (key) => {
+    // Act
+    const bool = key === 'enablePKCE' || key === 'logoutAtProvider';
+    const issues = issuesOf(withProvider('google', { [key]: bool ? false : 'x' }));
 
-      // Assess
-      expect(issues).toContainEqual({ path: PATH, message: `unknown key '${key}'` });
-    },
-  );
+    // Assess
+    expect(issues).toContainEqual({ path: PATH, message: `unknown key '${key}'` });
+  });
 });
 
 describe('microsoftEntraID', () => {
@@ -180,6 +187,7 @@ describe('microsoftEntraID', () => {
       enablePKCE: true,
       tls: { insecureSkipVerify: false, caPEM: undefined },
       additionalClaims: [],
+      logoutAtProvider: false,
     });
   });
 
@@ -322,6 +330,7 @@ describe('github', () => {
       enablePKCE: true,
       tls: { insecureSkipVerify: false },
       additionalClaims: [],
+      logoutAtProvider: false,
     });
   });
 
@@ -376,11 +385,12 @@ describe('github', () => {
     expect(issues.map((i) => i.path)).toEqual([`${PATH}.name`, `${PATH}.requestTimeout`]);
   });
 
-  it.each(['scopes', 'clientAssertion', 'additionalClaims', 'enablePKCE', 'tlsCACertificatePEM'])(
+  it.each(['scopes', 'clientAssertion', 'additionalClaims', 'enablePKCE', 'tlsCACertificatePEM', 'logoutAtProvider'])(
     'rejects the unknown key %s',
     (key) => {
       // Act
-      const value = key === 'enablePKCE' ? false : key === 'additionalClaims' ? ['x'] : 'x';
+      const value =
+        key === 'enablePKCE' || key === 'logoutAtProvider' ? false : key === 'additionalClaims' ? ['x'] : 'x';
       const issues = issuesOf(withProvider('github', { [key]: value }));
 
       // Assess
