@@ -43,8 +43,9 @@ export interface IdpClient {
   metadata?: Record<string, unknown>;
 }
 
-const loopbackCallback = (u: URL) =>
-  /^(127\.\d+\.\d+\.\d+|localhost|.+\.localhost|\[::1\])$/.test(u.hostname) && u.pathname.endsWith('/oauth2/callback');
+const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|.+\.localhost|\[::1\])$/;
+const loopbackCallback = (u: URL) => LOOPBACK_HOST.test(u.hostname) && u.pathname.endsWith('/oauth2/callback');
+const loopbackLoggedOut = (u: URL) => LOOPBACK_HOST.test(u.hostname) && u.pathname.endsWith('/logged-out');
 
 export interface DevIdpOptions {
   host?: string;
@@ -55,6 +56,11 @@ export interface DevIdpOptions {
   requirePkce?: boolean;
   /** Which redirect_uri values are accepted. @default loopback and `*.localhost` hosts, path ending in /oauth2/callback */
   allowRedirect?: (url: URL) => boolean;
+  /**
+   * Which post_logout_redirect_uri values RP-initiated logout accepts.
+   * @default loopback and `*.localhost` hosts, path ending in /logged-out
+   */
+  allowPostLogoutRedirect?: (url: URL) => boolean;
   /** Provider configuration overrides. */
   extra?: Partial<Configuration>;
   /**
@@ -147,7 +153,7 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
         token_endpoint_auth_method: internal ? 'client_secret_post' : (c.clientAuth ?? 'client_secret_post'),
         // Any loopback or demo callback is accepted (see redirectUriAllowed below); one must be registered.
         redirect_uris: ['http://localhost/oauth2/callback'],
-        grant_types: ['authorization_code'],
+        grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         ...c.metadata,
       };
@@ -157,11 +163,19 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
       token: TOKEN_PATH,
       userinfo: '/api/oidc/userinfo',
       jwks: '/.well-known/jwks.json',
+      // Pocket ID's end-session path (RP-initiated logout).
+      end_session: '/api/oidc/end-session',
     },
     jwks: { keys: [jwk] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     pkce: { required: () => opts.requirePkce ?? false },
-    features: { devInteractions: { enabled: true } },
+    // RP-initiated logout at Pocket ID's end-session path; back-channel logout for clients that register a
+    // `backchannel_logout_uri` (client metadata), with `sid` in their ID tokens when they ask for it.
+    features: {
+      devInteractions: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      backchannelLogout: { enabled: true },
+    },
     scopes: ['openid', 'profile', 'email', 'groups', 'offline_access'],
     claims: {
       openid: ['sub'],
@@ -194,8 +208,16 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
 
   // Callbacks live on random ports (and, in tests, on virtual hosts), so registered URIs cannot be exact.
   const allow = opts.allowRedirect ?? loopbackCallback;
-  const Client = provider.Client as unknown as { prototype: { redirectUriAllowed(value: string): boolean } };
+  const allowPostLogout = opts.allowPostLogoutRedirect ?? loopbackLoggedOut;
+  const Client = provider.Client as unknown as {
+    prototype: {
+      redirectUriAllowed(value: string): boolean;
+      postLogoutRedirectUriAllowed(value: string): boolean;
+    };
+  };
   Client.prototype.redirectUriAllowed = (value: string) => URL.canParse(value) && allow(new URL(value));
+  Client.prototype.postLogoutRedirectUriAllowed = (value: string) =>
+    URL.canParse(value) && allowPostLogout(new URL(value));
 
   const callback = provider.callback();
   const federatedAuth: FederatedAuthEvent[] = [];
