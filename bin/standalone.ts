@@ -131,9 +131,17 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   });
   const { port } = server.address() as AddressInfo;
   // The redirect URI a provider rejects as unregistered is the commonest first-login failure: say it up front.
-  for (const cb of providerCallbacks(config))
+  for (const cb of providerCallbacks(config)) {
     for (const url of cb.urls)
       log.info(`Register this callback URL at ${cb.displayName}`, { url, portal: cb.portal, provider: cb.provider });
+    // RP-initiated logout comes back here; providers refuse an unregistered post_logout_redirect_uri.
+    for (const url of cb.postLogoutUrls)
+      log.info(`Register this post-logout redirect URL at ${cb.displayName}`, {
+        url,
+        portal: cb.portal,
+        provider: cb.provider,
+      });
+  }
   const host = (opts.bind ?? config.server.bind) === '0.0.0.0' ? '127.0.0.1' : (opts.bind ?? config.server.bind);
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 

@@ -16,12 +16,19 @@ export class ForwardAuthStack extends Stack {
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
 
     out('CallbackUrls', fa.callbackUrls().join(' '), 'Callback URL(s) to register with the OIDC client in Pocket ID');
-    for (const [i, cb] of providerCallbacks(fa.config).entries())
+    for (const [i, cb] of providerCallbacks(fa.config).entries()) {
       out(
         `ProviderCallbackUrls${i + 1}`,
         cb.urls.join(' '),
         `Register as redirect URI(s) at ${cb.displayName} (portal '${cb.portal}', provider '${cb.provider}')`,
       );
+      if (cb.postLogoutUrls.length > 0)
+        out(
+          `ProviderPostLogoutUrls${i + 1}`,
+          cb.postLogoutUrls.join(' '),
+          `Register as post-logout redirect URI(s) at ${cb.displayName} (Pocket ID: Logout Callback URLs; portal '${cb.portal}', provider '${cb.provider}')`,
+        );
+    }
     out('VerifyFunctionUrls', fa.checkUrls(fa.verifyUrl.url).join(' '), 'Forward-auth check through the Function URL');
     const apiBase = props.domainName ? `https://${props.domainName}/` : fa.stage.url;
     out('VerifyApiUrls', fa.checkUrls(apiBase).join(' '), 'Forward-auth check through the HTTP API');

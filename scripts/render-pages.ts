@@ -77,7 +77,6 @@ const SAMPLES: Sample[] = [
           ['microsoftentraid', 'Microsoft Entra ID', 'microsoft', 'cyan'],
           ['openidconnect', 'OpenID Connect', 'openid', 'pink'],
         ]),
-        logoutBanner: false,
         assets,
         backgrounds: {},
         nonce,
@@ -90,7 +89,7 @@ const SAMPLES: Sample[] = [
       renderSigninPage({
         portalDisplayName: 'Example Corp',
         providers: providers(portalUri, [['pocketid', 'Pocket ID', 'pocketid', 'zinc']]),
-        logoutBanner: true,
+        logout: { message: 'Signed out.' },
         assets,
         backgrounds: {},
         nonce,
@@ -111,7 +110,6 @@ const SAMPLES: Sample[] = [
       return renderSigninPage({
         portalDisplayName: 'All icons and palettes',
         providers: providers(portalUri, list),
-        logoutBanner: false,
         assets,
         backgrounds: {},
         nonce,
@@ -130,7 +128,6 @@ const SAMPLES: Sample[] = [
       renderSigninPage({
         portalDisplayName: 'Custom background',
         providers: providers(portalUri, [['github', 'GitHub', 'github', 'violet']]),
-        logoutBanner: false,
         assets,
         backgrounds,
         nonce,
@@ -179,7 +176,7 @@ const SAMPLES: Sample[] = [
           },
           { name: 'y', displayName: 'javascript: href', icon: 'github', color: 'blue', href: 'javascript:alert(4)' },
         ],
-        logoutBanner: true,
+        logout: { message: 'Signed out.' },
         assets,
         backgrounds: {},
         nonce,

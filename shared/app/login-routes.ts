@@ -1,6 +1,6 @@
 import { ROUTES } from '../config/routes.js';
 import { portalUri } from '../routes/context.js';
-import { type LogoutDeps, logoutRoute } from '../routes/logout.js';
+import { type LogoutDeps, loggedOutRoute, logoutRoute } from '../routes/logout.js';
 import { authenticatedRoute, type ProfileDeps, profileRoute } from '../routes/profile.js';
 import { type LoginDeps, providersRoute } from '../routes/providers.js';
 import { endSessionRoute, type SessionsDeps } from '../routes/sessions.js';
@@ -24,6 +24,7 @@ export function registerLoginRoutes(app: App, deps: LoginRoutesDeps): void {
   portalRoute(app, deps, ROUTES.signin, (pr) => signinRoute(deps, pr));
   portalRoute(app, deps, ROUTES.providers, (pr, c) => providersRoute(deps, pr, c.req.param('provider') ?? ''));
   portalRoute(app, deps, ROUTES.logout, (pr) => logoutRoute(deps, pr));
+  portalRoute(app, deps, ROUTES.loggedOut, (pr) => loggedOutRoute(deps, pr));
   portalRoute(app, deps, ROUTES.profile, (pr) => profileRoute(deps, pr, 'text'));
   portalRoute(app, deps, ROUTES.profileJson, (pr) => profileRoute(deps, pr, 'json'));
   portalRoute(app, deps, ROUTES.authenticated, (pr) => authenticatedRoute(deps, pr, portalUri(deps, pr)));

@@ -4,6 +4,7 @@ import type { Favicon } from '../portal/favicon.js';
 import {
   type Backgrounds,
   type DeviceRow,
+  type LogoutBanner,
   renderAuthenticatedPage,
   renderErrorPage,
   renderSigninPage,
@@ -24,7 +25,7 @@ export function portalPages(deps: CoreDeps, favicon?: Favicon) {
     signinPage(
       pr: PortalRequest,
       buttons: { provider: ProviderConfig; href: string }[],
-      logoutBanner: boolean,
+      logout?: LogoutBanner,
     ): Response {
       const nonce = newNonce();
       const page = renderSigninPage({
@@ -36,7 +37,7 @@ export function portalPages(deps: CoreDeps, favicon?: Favicon) {
           color: provider.color,
           href,
         })),
-        logoutBanner,
+        logout,
         assets,
         backgrounds: backgrounds(pr.portal),
         nonce,

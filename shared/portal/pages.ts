@@ -105,11 +105,29 @@ const CHECK_ICON = raw(
     '<path d="M10 1a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM5.3 10.9l1.4-1.4 2.1 2.1 4.7-4.7 1.4 1.4-6.1 6.1z"/></svg>',
 );
 
-function logoutBanner(): SafeHtml {
+/** What the logged-out page says, and the offer to sign out at the provider too (when it has an end-session endpoint). */
+export interface LogoutBanner {
+  /** "Signed out." or "Signed out on all devices (3 sessions)." (plain text). */
+  message: string;
+  offer?: { providerDisplayName: string; href: string };
+}
+
+function logoutBanner(b: LogoutBanner, buttons: number): SafeHtml {
+  const again =
+    buttons === 1
+      ? 'You can sign back in with the button below.'
+      : 'You can sign back in with one of the buttons below.';
   return html`<div class="alert" role="status">
-<div class="alert-box"><span class="alert-icon">${CHECK_ICON}</span><span>You've been logged out. You can sign back in using the form below.</span></div>
+<div class="alert-box"><span class="alert-icon">${CHECK_ICON}</span><span>${b.message} ${again}</span></div>
 </div>
 `;
+}
+
+function providerLogout(offer: NonNullable<LogoutBanner['offer']>): SafeHtml {
+  return html`<div class="provider-logout">
+<p>You may still be signed in at ${offer.providerDisplayName}, which would sign you straight back in here.</p>
+<a class="link-button" href="${safeUrl(offer.href)}">Sign out of ${offer.providerDisplayName} too</a>
+</div>`;
 }
 
 function providerItem(p: ProviderButton): SafeHtml {
@@ -122,12 +140,12 @@ function providerItem(p: ProviderButton): SafeHtml {
 
 /**
  * The provider chooser (`GET P/signin`): heading = portal display name, one link per provider in the given (config)
- * order, and the green "logged out" banner when `logoutBanner` is set.
+ * order, and the green "signed out" banner (with the offer to sign out at the provider too) after a logout.
  */
 export function renderSigninPage(o: {
   portalDisplayName: string;
   providers: ProviderButton[];
-  logoutBanner: boolean;
+  logout?: LogoutBanner;
   assets: AssetLinks;
   backgrounds: Backgrounds;
   nonce: string;
@@ -140,11 +158,12 @@ export function renderSigninPage(o: {
     nonce: o.nonce,
     backgrounds: o.backgrounds,
     icons,
-    banner: o.logoutBanner ? logoutBanner() : undefined,
+    banner: o.logout ? logoutBanner(o.logout, o.providers.length) : undefined,
     main: html`<h1>${o.portalDisplayName}</h1>
 <p class="subtitle">Sign in to continue</p>
 <ul class="providers">
-${o.providers.map(providerItem)}</ul>`,
+${o.providers.map(providerItem)}</ul>
+${o.logout?.offer ? providerLogout(o.logout.offer) : ''}`,
   });
 }
 

@@ -57,6 +57,9 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",mo
 .link-button{margin:.75rem 0 0;padding:.25rem .5rem;background:none;border:0;color:inherit;font:inherit;font-size:.875rem;text-decoration:underline;cursor:pointer;opacity:.8}
 .link-button:hover{opacity:1}
 .link-button:focus-visible{outline:2px solid currentColor;outline-offset:2px}
+.provider-logout{max-width:20rem;margin:1rem 0 0;color:var(--muted);font-size:.875rem}
+.provider-logout p{margin:0}
+.provider-logout .link-button{display:inline-block;margin-top:.25rem;color:var(--text)}
 .sessions{width:100%;max-width:28rem;margin:1rem 0 0;text-align:start}
 .sessions h2{margin:0 0 .5rem;font-size:1rem;font-weight:600}
 .session-list{margin:0;padding:0;list-style:none;display:flex;flex-direction:column;gap:.5rem}

@@ -5,6 +5,7 @@ import { deleteCookie, setCookie } from '../http/cookies.js';
 import { badRequest } from '../http/errors.js';
 import { matchHost } from '../http/hosts.js';
 import { type CoreDeps, cookieScope, type PortalRequest, portalUri, STATE_COOKIE_PREFIX } from './context.js';
+import { type LogoutNotice, logoutQuery } from './logout-notice.js';
 
 /**
  * The browser half of a login in progress (DESIGN §3.2): a public nonce that the sign-in URL repeats, and a binding
@@ -116,16 +117,19 @@ export function checkReturnUrl(deps: CoreDeps, raw: string): string {
   return target.href;
 }
 
-/** `P/signin?[state=<id>~<nonce>&]return=<url>[&logout=1]`: works with the state cookie, and starts a login without. */
+/**
+ * `P/signin?[state=<id>~<nonce>&]return=<url>[&logout=1…]`: works with the state cookie, and starts a login without.
+ * After a logout it carries the logout notice on (what the logged-out page says).
+ */
 export function signinUrl(
   deps: CoreDeps,
   pr: PortalRequest,
   returnUrl: string,
   state: { id: string; nonce: string } | undefined,
-  logout: boolean,
+  logout: LogoutNotice | undefined,
 ): string {
   const q = `${state ? `state=${signinState.encode({ cookieId: state.id, nonce: state.nonce })}&` : ''}return=${encodeReturnParam(returnUrl)}`;
-  return `${portalUri(deps, pr)}${ROUTES.signin.suffix}?${q}${logout ? '&logout=1' : ''}`;
+  return `${portalUri(deps, pr)}${ROUTES.signin.suffix}?${q}${logout ? `&${logoutQuery(logout)}` : ''}`;
 }
 
 /** The state cookies (of every portal) that the request carries: name, id-less, with their Cookie-header size. */

@@ -7,6 +7,7 @@ import { jsonResponse, redirect, textResponse } from '../http/responses.js';
 import type { Session, SessionReader } from '../sessions/types.js';
 import { type CoreDeps, isTruthy, type PortalRequest, portalUri, STATE_COOKIE_PREFIX } from './context.js';
 import { identityHeaders } from './identity-headers.js';
+import { readLogoutNotice } from './logout-notice.js';
 import { currentSession } from './session-lookup.js';
 import {
   isNonBrowserRequest,
@@ -40,7 +41,7 @@ export async function verifyRoute(deps: VerifyDeps, pr: PortalRequest): Promise<
   if (session && provider) return authorized(deps, pr, session, provider.displayName);
 
   const returnUrl = checkedReturnUrl(deps, pr);
-  const logout = isTruthy(pr.url.searchParams.get('logout'));
+  const logout = readLogoutNotice(pr);
 
   // 2. Browsers get a 303 and a state cookie, but only for a navigation that can complete the login: a cookie per
   // XHR, image or polling request would soon push the Cookie header past proxy limits (a "cookie bomb").

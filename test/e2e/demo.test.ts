@@ -57,6 +57,6 @@ describe('npm start without a config file (the demo)', () => {
     expect(demo.output()).toContain('DEMO MODE');
     expect(heading).toBe('Hello, Alice Example!');
     expect(body).toContain('X-Forwarded-User: alice');
-    expect(banner).toContain("You've been logged out");
+    expect(banner).toContain('Signed out.');
   });
 });

@@ -101,7 +101,7 @@ describe('portal pages in headless Chromium', () => {
     const authenticated = await page.locator('main').textContent();
     await screenshot(page, 'pages-authenticated');
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
-    await page.getByText("You've been logged out").waitFor();
+    await page.getByText('Signed out.').waitFor();
     const afterLogout = {
       url: page.url(),
       providers: await page.getByRole('link', { name: /^Sign in with / }).count(),
@@ -118,9 +118,9 @@ describe('portal pages in headless Chromium', () => {
     expect(profile).toContain('Provider: home');
     expect(profile).toContain('ID: alice');
     expect(authenticated).toMatch(/You're authenticated with provider\s*Home account\s*as\s*alice/);
-    expect(afterLogout.url).toMatch(new RegExp(`^${portal}/signin\\?state=.*&logout=1$`));
+    expect(afterLogout.url).toMatch(new RegExp(`^${portal}/signin\\?state=.*&logout=1&provider=home$`));
     expect(afterLogout.providers).toBe(2);
-    expect(afterLogout.banner).toContain("You've been logged out");
+    expect(afterLogout.banner).toContain('Signed out. You can sign back in with one of the buttons below.');
     expect(ours(report)).toEqual({ cspViolations: [], consoleErrors: [] });
   });
 

@@ -327,6 +327,19 @@ describe('outputs', () => {
     ).toBe("Register as redirect URI(s) at Pocket ID (portal 'ops', provider 'pocketid')");
   });
 
+  it('names, for each provider with an end-session endpoint, the post-logout redirect URIs to register', () => {
+    expect(value('ProviderPostLogoutUrls1').split(' ')).toEqual([
+      'https://auth.example.com/portals/main/logged-out',
+      'https://auth.example.com/logged-out',
+      'https://login.example.org/portals/main/logged-out',
+      'https://login.example.org/logged-out',
+    ]);
+    expect(value('ProviderPostLogoutUrls2').split(' ')).toEqual([
+      'https://auth.example.com/portals/ops/logged-out',
+      'https://login.example.org/portals/ops/logged-out',
+    ]);
+  });
+
   it('gives the verify URLs of the Function URL and of the API custom domain', () => {
     expect(value('VerifyFunctionUrls')).toBe(
       'https://abc.lambda-url.eu-west-1.on.aws/portals/main https://abc.lambda-url.eu-west-1.on.aws/portals/ops',

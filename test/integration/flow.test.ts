@@ -126,9 +126,9 @@ describe('forward-auth round trip, dedicated sub-domain mode', () => {
     const logout = await b.request('https://auth.example.com/portals/main/logout', { method: 'POST' });
 
     expect(logout.status).toBe(303);
-    expect(logout.headers.get('location')).toBe('https://auth.example.com/portals/main?logout=1');
+    expect(logout.headers.get('location')).toBe('https://auth.example.com/portals/main?logout=1&provider=pocketid');
     expect(logout.body).toBe(
-      "You've been logged out. Redirecting to portal: https://auth.example.com/portals/main?logout=1",
+      "You've been logged out. Redirecting to portal: https://auth.example.com/portals/main?logout=1&provider=pocketid",
     );
     expect(cookieNamed(logout, 'tf_sess_main=')).toMatch(/^tf_sess_main=; Max-Age=0; Domain=example\.com/);
     // The copied cookie value no longer works, even though this process cached it a moment ago.
@@ -341,7 +341,7 @@ describe('forward-auth round trip, dedicated sub-domain mode', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    expect(page.body).toContain("You've been logged out");
+    expect(page.body).toContain('Signed out. You can sign back in with the button below.');
   });
 
   it('restarts at the portal when the sign-in state does not match a cookie', async () => {

@@ -87,6 +87,17 @@ describe('standalone server', () => {
       'Register this callback URL at Google ops/google: https://auth.example.com/auth/portals/ops/oauth2/callback',
       'Register this callback URL at Google ops/google: https://example.org:8443/auth/portals/ops/oauth2/callback',
     ]);
+    // Google has no end-session endpoint: only Pocket ID gets post-logout URLs.
+    const postLogout = lines
+      .map((l) => JSON.parse(l) as Record<string, string>)
+      .filter((l) => l.msg?.startsWith('Register this post-logout redirect URL'))
+      .map((l) => `${l.portal}/${l.provider}: ${l.url}`);
+    expect(postLogout).toEqual([
+      'main/pocketid: https://auth.example.com/auth/portals/main/logged-out',
+      'main/pocketid: https://auth.example.com/auth/logged-out',
+      'main/pocketid: https://example.org:8443/auth/portals/main/logged-out',
+      'main/pocketid: https://example.org:8443/auth/logged-out',
+    ]);
   });
 
   it('answers 404 page not found for unknown routes and keeps X-Request-Id from the trusted header', async () => {

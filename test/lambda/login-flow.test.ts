@@ -91,7 +91,7 @@ describe('a full login through the Lambda handlers alone', () => {
     // Assess
     expect(logout.fn).toBe('login');
     expect(logout.status).toBe(303);
-    expect(logout.headers.location).toBe('https://auth.example.com/portals/main?logout=1');
+    expect(logout.headers.location).toBe('https://auth.example.com/portals/main?logout=1&provider=pocketid');
     expect(logout.cookies.some((c) => /^tf_sess_main=;/.test(c))).toBe(true);
     expect(after.status).toBe(303);
     expect(after.headers.location).toMatch(/^https:\/\/auth\.example\.com\/portals\/main\/signin\?state=/);

@@ -125,18 +125,19 @@ describe('a sign-in URL without a state cookie', () => {
   const signinDeps = (): SigninDeps => ({
     ...deps(),
     signinPage: () => new Response('chooser', { headers: { 'Content-Type': 'text/html' } }),
+    providers: { get: () => undefined },
   });
   const AUTH = { 'X-Forwarded-Host': 'auth.example.com', 'X-Forwarded-Proto': 'https' };
   const NAV = { ...AUTH, 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document', Accept: HTML };
   const url = (ret: string, extra = '') => `http://tfa/portals/main/signin?return=${encodeReturnParam(ret)}${extra}`;
 
-  it('starts a login by itself when a browser navigates to it: state cookie and 303 to the provider', () => {
+  it('starts a login by itself when a browser navigates to it: state cookie and 303 to the provider', async () => {
     // Prepare
     const d = signinDeps();
     const ret = 'https://app.example.com/x?y=1';
 
     // Act
-    const res = signinRoute(d, portalReq(d, url(ret), NAV));
+    const res = await signinRoute(d, portalReq(d, url(ret), NAV));
 
     // Assess
     const id = stateCookieId(ret);
@@ -149,7 +150,7 @@ describe('a sign-in URL without a state cookie', () => {
     );
   });
 
-  it('keeps the state cookie it finds for the return URL (same nonce, nothing set)', () => {
+  it('keeps the state cookie it finds for the return URL (same nonce, nothing set)', async () => {
     // Prepare
     const d = signinDeps();
     const ret = 'https://app.example.com/';
@@ -161,7 +162,7 @@ describe('a sign-in URL without a state cookie', () => {
     });
 
     // Act
-    const res = signinRoute(
+    const res = await signinRoute(
       d,
       portalReq(d, url(ret, `&state=${id}~bm9uY2Utbm9uY2Ut`), { ...NAV, Cookie: `tf_state_main_${id}=${cookie}` }),
     );
@@ -172,12 +173,12 @@ describe('a sign-in URL without a state cookie', () => {
     expect(res.headers.get('Location')).toContain(`state=${id}~bm9uY2Utbm9uY2Ut&`);
   });
 
-  it('restarts at the portal without issuing a cookie when the request is not a navigation', () => {
+  it('restarts at the portal without issuing a cookie when the request is not a navigation', async () => {
     // Prepare
     const d = signinDeps();
 
     // Act
-    const res = signinRoute(
+    const res = await signinRoute(
       d,
       portalReq(d, url('https://app.example.com/'), {
         ...AUTH,
@@ -199,14 +200,14 @@ describe('a sign-in URL without a state cookie', () => {
     { name: 'a javascript: URL', ret: 'javascript:alert(1)//app.example.com' },
     { name: 'a relative URL', ret: '/x' },
     { name: 'more than 2048 bytes', ret: `https://app.example.com/${'x'.repeat(MAX_RETURN_URL)}` },
-  ])('rejects a return URL with $name (400, no cookie)', ({ ret }) => {
+  ])('rejects a return URL with $name (400, no cookie)', async ({ ret }) => {
     // Prepare
     const d = signinDeps();
 
     // Act
     let err: unknown;
     try {
-      signinRoute(d, portalReq(d, url(ret), NAV));
+      await signinRoute(d, portalReq(d, url(ret), NAV));
     } catch (e) {
       err = e;
     }
@@ -216,14 +217,14 @@ describe('a sign-in URL without a state cookie', () => {
     expect((err as HttpError).status).toBe(400);
   });
 
-  it.each(['%%%', 'a+b', 'x'.repeat(3000)])('rejects a malformed return parameter %# (400)', (raw) => {
+  it.each(['%%%', 'a+b', 'x'.repeat(3000)])('rejects a malformed return parameter %# (400)', async (raw) => {
     // Prepare
     const d = signinDeps();
 
     // Act
     let err: unknown;
     try {
-      signinRoute(d, portalReq(d, `http://tfa/portals/main/signin?return=${raw}`, NAV));
+      await signinRoute(d, portalReq(d, `http://tfa/portals/main/signin?return=${raw}`, NAV));
     } catch (e) {
       err = e;
     }

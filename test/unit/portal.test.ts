@@ -34,7 +34,6 @@ function signin(over: Partial<Parameters<typeof renderSigninPage>[0]> = {}): str
   return renderSigninPage({
     portalDisplayName: 'Example',
     providers: [button()],
-    logoutBanner: false,
     assets: ASSETS,
     backgrounds: {},
     nonce: NONCE,
@@ -178,7 +177,7 @@ describe('escaping', () => {
   });
 
   it('uses no inline style attributes or inline event handlers anywhere', () => {
-    for (const out of [signin({ logoutBanner: true }), authenticated(), errorPage()]) {
+    for (const out of [signin({ logout: { message: 'Signed out.' } }), authenticated(), errorPage()]) {
       expect(out).not.toMatch(/\sstyle=/);
       expect(out).not.toMatch(/\son[a-z]+=/);
       // Every <script> and <style> element carries the nonce.
@@ -217,11 +216,28 @@ describe('sign-in page', () => {
     expect(signin({ providers: [button({ icon: '' })] })).not.toContain('<script');
   });
 
-  it('shows the logout banner only when asked', () => {
-    const banner = "You've been logged out. You can sign back in using the form below.";
-    expect(signin({ logoutBanner: true })).toContain(banner);
-    expect(signin({ logoutBanner: true })).toContain('role="status"');
-    expect(signin({ logoutBanner: false })).not.toContain('logged out');
+  it('shows the signed-out banner only after a logout, in plain words', () => {
+    const one = signin({ logout: { message: 'Signed out.' } });
+    const several = signin({ logout: { message: 'Signed out on all devices (3 sessions).' }, providers });
+
+    expect(one).toContain('<span>Signed out. You can sign back in with the button below.</span>');
+    expect(one).toContain('role="status"');
+    expect(several).toContain(
+      '<span>Signed out on all devices (3 sessions). You can sign back in with one of the buttons below.</span>',
+    );
+    expect(signin()).not.toContain('Signed out');
+  });
+
+  it('offers to sign out at the provider too, as a link to its end-session endpoint', () => {
+    const href = 'https://id.example.com/api/oidc/end-session?client_id=c&state=pocketid';
+
+    const out = signin({ logout: { message: 'Signed out.', offer: { providerDisplayName: 'Pocket ID', href } } });
+
+    expect(out).toContain('You may still be signed in at Pocket ID, which would sign you straight back in here.');
+    expect(out).toContain(
+      '<a class="link-button" href="https://id.example.com/api/oidc/end-session?client_id=c&amp;state=pocketid">Sign out of Pocket ID too</a>',
+    );
+    expect(signin({ logout: { message: 'Signed out.' } })).not.toContain('Sign out of');
   });
 
   it('links the hashed stylesheet, icons and favicon under basePath', () => {

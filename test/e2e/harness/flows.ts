@@ -35,7 +35,7 @@ export async function signInThroughProxy(page: Page, app: ProxiedApp, path: stri
 export async function signOutThroughProxy(page: Page, app: ProxiedApp): Promise<void> {
   await page.goto(`${app.portalUri}/authenticated`);
   await page.getByRole('button', { name: 'Log out', exact: true }).click();
-  await page.getByText("You've been logged out").waitFor();
+  await page.getByText('Signed out.').waitFor();
 }
 
 /** The session cookie(s) of the portal, as the browser holds them for the app's URL. */
