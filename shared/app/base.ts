@@ -40,41 +40,88 @@ export interface AppOptions {
   defaultCheckSampling?: number;
 }
 
+/** The request id: the trusted header's value when one is configured and the value is safe, else a fresh UUID. */
+export function requestIdFor(trusted: string | undefined): string {
+  return trusted && SAFE_REQUEST_ID.test(trusted) ? trusted : randomUUID();
+}
+
+/** A finished request, as the core's middleware and the verify fast path report it. */
+export interface FinishedRequest {
+  status: number;
+  method: string;
+  /** Path and query (the URL is parsed only when the line is written). */
+  target: () => string;
+  /** Raw X-Forwarded-For. */
+  forwardedFor: string | undefined;
+  durationMs: number;
+  /** A forward-auth check (`GET P`): its 2xx answers are logged per `logs.sampleSuccessfulChecks`. */
+  check: boolean;
+  error?: unknown;
+  /** The request's logger, or the id to make one with (only when a line is written). */
+  log: Logger | { id: string };
+}
+
+/**
+ * What follows every request: the metrics, then the access-log line (successful checks per
+ * `logs.sampleSuccessfulChecks`, health checks per `logs.omitHealthChecks`, everything else by level).
+ */
+export function requestRecorder(deps: CoreDeps, options: AppOptions = {}): (r: FinishedRequest) => void {
+  const sampling = deps.config.logs.sampleSuccessfulChecks ?? options.defaultCheckSampling ?? 1;
+  return (r) => {
+    options.metrics?.({ status: r.status, durationMs: r.durationMs });
+    if (r.status < 300 && r.check && !(sampling >= 1 || Math.random() < sampling)) return;
+    const level = r.status >= 500 ? 'error' : r.status >= 400 ? 'warn' : 'info';
+    if (!deps.log.enabled(level)) return;
+    const target = r.target();
+    const q = target.indexOf('?');
+    const pathname = q < 0 ? target : target.slice(0, q);
+    if ((pathname === '/healthz' && deps.config.logs.omitHealthChecks) || r.method === 'OPTIONS') return;
+    // Given an id rather than a logger, put it first among the fields: the line reads as a child logger's would.
+    const [log, id] = 'id' in r.log ? [deps.log, { id: r.log.id }] : [r.log, {}];
+    const error = r.error;
+    log[level](error === undefined ? 'HTTP Request' : 'Failed request', {
+      ...id,
+      status: r.status,
+      method: r.method,
+      path: maskQuery(target),
+      client: r.forwardedFor?.split(',')[0]?.trim(),
+      duration: r.durationMs,
+      ...(error === undefined ? {} : { err: error, detail: errorDetail(error) }),
+    });
+  };
+}
+
+/** Milliseconds since `start` (a `performance.now()`), to 0.01 ms. */
+export function elapsedMs(start: number): number {
+  return Math.round((performance.now() - start) * 100) / 100;
+}
+
 export function createApp(deps: CoreDeps, options: AppOptions = {}): App {
   const app = new Hono<Env>();
   const idHeader = deps.config.server.trustedRequestIdHeader;
-  const sampling = deps.config.logs.sampleSuccessfulChecks ?? options.defaultCheckSampling ?? 1;
+  const record = requestRecorder(deps, options);
 
   app.use('*', async (c, next) => {
     const start = performance.now();
-    const trusted = idHeader ? c.req.header(idHeader) : undefined;
-    const requestId = trusted && SAFE_REQUEST_ID.test(trusted) ? trusted : randomUUID();
+    const requestId = requestIdFor(idHeader ? c.req.header(idHeader) : undefined);
     const log = deps.log.child({ id: requestId });
     c.set('requestId', requestId);
     c.set('log', log);
     await next();
     c.res.headers.set('X-Request-Id', requestId);
-
-    const status = c.res.status;
-    const duration = Math.round((performance.now() - start) * 100) / 100;
-    options.metrics?.({ status, durationMs: duration });
-    // Successful checks are the bulk of the traffic: logged per `logs.sampleSuccessfulChecks`; everything else always.
-    if (status < 300 && c.get('forwardAuthCheck') && !(sampling >= 1 || Math.random() < sampling)) return;
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    if (!log.enabled(level)) return;
-    const url = new URL(c.req.url);
-    const omitted = (url.pathname === '/healthz' && deps.config.logs.omitHealthChecks) || c.req.method === 'OPTIONS';
-    if (omitted) return;
-    const error = c.get('error');
-    const fields = {
-      status,
+    record({
+      status: c.res.status,
       method: c.req.method,
-      path: maskQuery(url.pathname + url.search),
-      client: c.req.header('x-forwarded-for')?.split(',')[0]?.trim(),
-      duration,
-      ...(error === undefined ? {} : { err: error, detail: errorDetail(error) }),
-    };
-    log[level](error === undefined ? 'HTTP Request' : 'Failed request', fields);
+      target: () => {
+        const url = new URL(c.req.url);
+        return url.pathname + url.search;
+      },
+      forwardedFor: c.req.header('x-forwarded-for'),
+      durationMs: elapsedMs(start),
+      check: c.get('forwardAuthCheck') === true,
+      error: c.get('error'),
+      log,
+    });
   });
 
   app.notFound((c) => c.text('404 page not found', 404));

@@ -4,6 +4,7 @@ import { cookiesWithout } from '../http/cookies.js';
 import { badRequest, HttpError } from '../http/errors.js';
 import { pathAndQuery } from '../http/forwarded.js';
 import { jsonResponse, redirect, textResponse } from '../http/responses.js';
+import type { Profile } from '../profile.js';
 import type { Session, SessionReader } from '../sessions/types.js';
 import { type CoreDeps, isTruthy, type PortalRequest, portalUri, STATE_COOKIE_PREFIX } from './context.js';
 import { identityHeaders } from './identity-headers.js';
@@ -126,7 +127,11 @@ async function authorized(
     for (const [k, v] of headers) page.headers.set(k, v);
     return page;
   }
-  const { id, name } = session.profile;
-  const who = name.full ? `'${name.full}' ('${id}')` : `'${id}'`;
-  return textResponse(200, `You are authenticated with provider '${providerDisplayName}' as ${who}`, headers);
+  return textResponse(200, authenticatedText(session.profile, providerDisplayName), headers);
+}
+
+/** The body of a 200 check (upstream's wording). */
+export function authenticatedText(profile: Profile, providerDisplayName: string): string {
+  const who = profile.name.full ? `'${profile.name.full}' ('${profile.id}')` : `'${profile.id}'`;
+  return `You are authenticated with provider '${providerDisplayName}' as ${who}`;
 }
