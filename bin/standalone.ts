@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type ServerType, serve } from '@hono/node-server';
-import { type App, createApp } from '../shared/app/base.js';
+import { getRequestListener } from '@hono/node-server';
+import { type App, createApp, requestRecorder } from '../shared/app/base.js';
 import { registerCallbackRoutes } from '../shared/app/callback-routes.js';
 import { registerLoginRoutes } from '../shared/app/login-routes.js';
 import { portalPages } from '../shared/app/pages.js';
@@ -18,11 +19,13 @@ import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../shared/
 import { providerDeps } from '../shared/providers/deps.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';
 import { signedInPage } from '../shared/routes/sessions.js';
+import { createFastVerify } from '../shared/routes/verify-fast.js';
 import { SecretResolver } from '../shared/secrets/resolver.js';
 import { CachedSessionStore } from '../shared/sessions/cache.js';
 import { DynamoStore } from '../shared/sessions/dynamodb.js';
 import { startEmbeddedDynamoDB } from '../shared/sessions/embedded.js';
 import { ensureTable } from '../shared/sessions/ensure-table.js';
+import { fastListener } from './fast-listener.js';
 
 export interface StandaloneOptions {
   config: Config;
@@ -45,6 +48,8 @@ export interface StandaloneOptions {
    * Google, Entra ID and GitHub to loopback fakes (see `ProviderDeps.fetch`).
    */
   providerFetch?: typeof fetch;
+  /** Answer signed-in checks on the verify fast path. @default true; tests compare both */
+  fastPath?: boolean;
 }
 
 export interface Standalone {
@@ -114,20 +119,24 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   registerCallbackRoutes(app, { ...deps, sessions, states: store, providers });
 
   const tls = serverTls(config, opts.configDir);
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: app.fetch,
-        port: opts.port ?? config.server.port,
-        hostname: opts.bind ?? config.server.bind,
-        // node-server's lighter Request/Response globals skip undici object construction on the hot path
-        // (about 1.5x the cache-hit throughput in `npm run bench`).
-        overrideGlobalObjects: true,
-        ...(tls ? { createServer: createHttpsServer, serverOptions: { ...tls, minVersion: 'TLSv1.2' as const } } : {}),
-      },
-      () => resolve(s),
-    );
-    s.once('error', reject);
+  // Signed-in checks on the fast path, everything else through node-server, whose lighter Request/Response globals
+  // skip undici object construction.
+  const listener =
+    opts.fastPath === false
+      ? getRequestListener(app.fetch, { overrideGlobalObjects: true })
+      : fastListener({
+          fetch: app.fetch,
+          fast: createFastVerify({ ...deps, sessions }),
+          record: requestRecorder(deps),
+          trustedRequestIdHeader: config.server.trustedRequestIdHeader,
+          tls: tls !== undefined,
+        });
+  const server: Server = tls
+    ? createHttpsServer({ ...tls, minVersion: 'TLSv1.2' }, listener)
+    : createHttpServer(listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? config.server.port, opts.bind ?? config.server.bind, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   // The redirect URI a provider rejects as unregistered is the commonest first-login failure: say it up front.
@@ -152,7 +161,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     sessions,
     close: async () => {
       await new Promise<void>((resolve) => {
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.closeAllConnections();
         server.close(() => resolve());
       });
       dynamo.destroy();

@@ -15,6 +15,7 @@ import type { App } from '../shared/app/base.js';
 import type { Config } from '../shared/config/types.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { CoreDeps } from '../shared/routes/context.js';
+import type { RawAnswer, RawRequest } from '../shared/routes/verify-fast.js';
 import { CachedSessionStore } from '../shared/sessions/cache.js';
 import { DynamoStore } from '../shared/sessions/dynamodb.js';
 import { CONFIG_ASSET_FILE, ENV, type FunctionName, parseConfigAsset } from './config-asset.js';
@@ -130,5 +131,51 @@ export function lambdaHandler(app: App): (event: HttpEvent) => Promise<HttpResul
       body: result.body,
       isBase64Encoded: result.isBase64Encoded,
     };
+  };
+}
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~\dA-Za-z]+$/;
+const FORBIDDEN_VALUE = /[\0\r\n]/;
+
+/** Trims HTTP whitespace off a header value, as web `Headers` does. */
+function trimHeaderValue(v: string): string {
+  return v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+}
+
+/**
+ * The request as the verify fast path reads it, with the header semantics of the core's path (hono's adapter:
+ * `cookies[]` joined with "; " into Cookie, then every header set on top, non-ASCII values percent-encoded, values
+ * trimmed). `undefined` for an event the adapter would refuse, or one with a body: the core answers those.
+ */
+export function rawRequest(event: HttpEvent): RawRequest | undefined {
+  if (event.body) return undefined;
+  const headers = new Map<string, string>();
+  if (Array.isArray(event.cookies)) headers.set('cookie', event.cookies.join('; '));
+  for (const [name, raw] of Object.entries(event.headers ?? {})) {
+    if (!raw) continue;
+    if (!HEADER_NAME.test(name)) return undefined;
+    const value = trimHeaderValue(NON_ASCII.test(raw) ? encodeURIComponent(raw) : raw);
+    if (FORBIDDEN_VALUE.test(value)) return undefined;
+    headers.set(name.toLowerCase(), value);
+  }
+  const query = event.rawQueryString;
+  return {
+    method: event.requestContext?.http?.method ?? 'GET',
+    target: query ? `${event.rawPath}?${query}` : event.rawPath,
+    header: (name) => headers.get(name),
+    protocol: 'https:',
+  };
+}
+
+/** A fast-path answer as the Lambda result the core's path would return for it. */
+export function rawResult(answer: RawAnswer): HttpResult {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of answer.headers) headers[name] = value;
+  return {
+    statusCode: answer.status,
+    headers: utf8HeaderValues(headers),
+    cookies: [],
+    body: answer.body,
+    isBase64Encoded: false,
   };
 }

@@ -2,7 +2,7 @@
  * The verify function's handler, built from what a container reads at cold start (the bench builds it around another
  * store). `verify.ts` is the Lambda entry point.
  */
-import { createApp, type RequestMetrics } from '../shared/app/base.js';
+import { createApp, elapsedMs, type RequestMetrics, requestIdFor, requestRecorder } from '../shared/app/base.js';
 import { registerVerifyRoutes } from '../shared/app/verify-routes.js';
 import { ConditionCache } from '../shared/conditions/conditions.js';
 import { ROUTES } from '../shared/config/routes.js';
@@ -10,10 +10,11 @@ import type { Config } from '../shared/config/types.js';
 import { redirect } from '../shared/http/responses.js';
 import type { Logger } from '../shared/log.js';
 import { portalUri } from '../shared/routes/context.js';
+import { createFastVerify } from '../shared/routes/verify-fast.js';
 import { CachedSessionStore } from '../shared/sessions/cache.js';
 import type { SessionInventory, SessionStore } from '../shared/sessions/types.js';
 import { emfMetrics } from './metrics.js';
-import { type HttpEvent, type HttpResult, lambdaHandler } from './runtime.js';
+import { type HttpEvent, type HttpResult, lambdaHandler, rawRequest, rawResult } from './runtime.js';
 
 export interface VerifyRuntime {
   config: Config;
@@ -23,24 +24,57 @@ export interface VerifyRuntime {
   store: SessionStore & SessionInventory;
 }
 
-/** `metrics`: where request metrics go. @default CloudWatch EMF on standard output */
+export interface VerifyHandlerOptions {
+  /** Where request metrics go. @default CloudWatch EMF on standard output */
+  metrics?: RequestMetrics;
+  /** Answer signed-in checks on the fast path (shared/routes/verify-fast.ts). @default true; tests compare both */
+  fastPath?: boolean;
+}
+
+/**
+ * A signed-in check is answered on the fast path (no web Request/Response, no hono, an answer prepared once per cached
+ * session); every other request, and every check the fast path steps aside for, through the app.
+ */
 export function verifyLambdaHandler(
   rt: VerifyRuntime,
-  metrics: RequestMetrics = emfMetrics('verify'),
+  options: VerifyHandlerOptions = {},
 ): (event: HttpEvent) => Promise<HttpResult> {
   const deps = { config: rt.config, log: rt.log, now: rt.now };
   // Each log line is billed on Lambda: successful checks are counted in the metrics, not logged, unless configured.
-  const app = createApp(deps, { metrics, defaultCheckSampling: 0 });
+  const appOptions = { metrics: options.metrics ?? emfMetrics('verify'), defaultCheckSampling: 0 };
+  const app = createApp(deps, appOptions);
+  // The per-container verify cache in front of the table (DESIGN §3.6).
+  const sessions = new CachedSessionStore(rt.store, {
+    ttl: rt.config.sessions.verifyCacheTTL,
+    max: rt.config.sessions.verifyCacheSize,
+  });
   registerVerifyRoutes(app, {
     ...deps,
-    // The per-container verify cache in front of the table (DESIGN §3.6).
-    sessions: new CachedSessionStore(rt.store, {
-      ttl: rt.config.sessions.verifyCacheTTL,
-      max: rt.config.sessions.verifyCacheSize,
-    }),
+    sessions,
     conditions: new ConditionCache(),
     // `?html=1`: the "authenticated" page is served by the login function, so send the browser there.
     authenticatedPage: (pr) => redirect(303, `${portalUri(deps, pr)}${ROUTES.authenticated.suffix}`, 'Redirecting'),
   });
-  return lambdaHandler(app);
+  const slow = lambdaHandler(app);
+  if (options.fastPath === false) return slow;
+  const fast = createFastVerify({ ...deps, sessions });
+  const record = requestRecorder(deps, appOptions);
+  const idHeader = rt.config.server.trustedRequestIdHeader?.toLowerCase();
+  return async (event) => {
+    const start = performance.now();
+    const req = rawRequest(event);
+    const requestId = requestIdFor(idHeader ? req?.header(idHeader) : undefined);
+    const answer = req && (await fast(req, requestId));
+    if (!req || !answer) return slow(event);
+    record({
+      status: answer.status,
+      method: req.method,
+      target: () => req.target,
+      forwardedFor: req.header('x-forwarded-for'),
+      durationMs: elapsedMs(start),
+      check: true,
+      log: { id: requestId },
+    });
+    return rawResult(answer);
+  };
 }

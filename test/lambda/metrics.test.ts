@@ -174,7 +174,10 @@ describe('access log of the verify function', () => {
     const lines: Record<string, unknown>[] = [];
     const counted: number[] = [];
     const log = createLogger({ level: config.logs.level, json: true, write: (l) => lines.push(JSON.parse(l)) });
-    current = verifyLambdaHandler({ config, log, now: Date.now, store }, ({ status }) => counted.push(status));
+    current = verifyLambdaHandler(
+      { config, log, now: Date.now, store },
+      { metrics: ({ status }) => counted.push(status) },
+    );
     const handler = async (request: Promise<number>) => ({ statusCode: await request });
     return { handler, lines, counted };
   }
