@@ -141,6 +141,38 @@ async function startCaddy(dir: string, authPort: number) {
   };
 }
 
+/**
+ * Our standalone server as production runs it: `node dist/server.mjs` with a config file, logging at the default level
+ * (every check at info) to standard output, which goes to /dev/null.
+ */
+async function bundledServer(dir: string, name: string, config: object) {
+  const port = await freePort();
+  const file = join(dir, `tfa-config.${name}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  const argv = [
+    process.execPath,
+    resolve('dist', 'server.mjs'),
+    '--config',
+    file,
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+  ];
+  const [cmd = '', ...args] = [...pin(SERVER_CORE), ...argv];
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...LAMBDA_ENV } });
+  await waitForPort(port, proc);
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((r) => {
+        if (proc.exitCode !== null) return r();
+        proc.once('exit', () => r());
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
 interface Answer {
   status: number;
   headers: string[];
@@ -322,8 +354,9 @@ async function main(): Promise<void> {
       progress('starting the servers');
       const bare = await server('bare');
       const hono = await server('hono');
-      const ours = await server('ours', { BENCH_CONFIG: JSON.stringify(benchConfig(proxy.endpoint)) });
-      const oursOff = await server('ours', { BENCH_CONFIG: JSON.stringify(benchConfig(proxy.endpoint, '0')) });
+      const ours = await bundledServer(dir, 'hit', benchConfig(proxy.endpoint));
+      const oursOff = await bundledServer(dir, 'off', benchConfig(proxy.endpoint, '0'));
+      children.push(ours, oursOff);
       const signedIn = { ...FORWARDED, Cookie: cookie };
       const answer = await fetchAnswer(ours.port, signedIn);
       if (answer.status !== 200) throw new Error(`our server answered ${answer.status} to a signed-in check`);

@@ -2,8 +2,8 @@
  * A bench server process (BENCH_MODE), printing `PORT n` once it listens on 127.0.0.1:
  * - `bare`: node:http answering 200 with an empty body (the floor, and the trivial auth server behind Caddy);
  * - `identical`: node:http writing exactly the answer in BENCH_ANSWER (status, headers and body bytes of our cache hit);
- * - `hono`: a minimal Hono app on @hono/node-server answering 200 with an empty body;
- * - `ours`: the standalone server with the config in BENCH_CONFIG.
+ * - `hono`: a minimal Hono app on @hono/node-server answering 200 with an empty body.
+ * Our own server runs as production runs it, `node dist/server.mjs` (bench/run.ts).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,20 +30,8 @@ if (mode === 'bare') {
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', overrideGlobalObjects: true }, () =>
     listening(server),
   );
-} else if (mode === 'ours') {
-  const { startStandalone } = await import('../bin/standalone.js');
-  const { validateConfig } = await import('../shared/config/load.js');
-  const { createLogger } = await import('../shared/log.js');
-  const { config } = validateConfig(JSON.parse(process.env.BENCH_CONFIG ?? '{}'), 'bench');
-  const { openSync, writeSync } = await import('node:fs');
-  // The production default level (info) logs every check: format and write every line, to /dev/null (stdout is the
-  // PORT handshake).
-  const fd = openSync('/dev/null', 'w');
-  const log = createLogger({ level: config.logs.level, json: config.logs.json, write: (l) => writeSync(fd, `${l}\n`) });
-  const s = await startStandalone({ config, port: 0, bind: '127.0.0.1', log });
-  console.log(`PORT ${s.port}`);
 } else {
-  throw new Error(`BENCH_MODE '${mode}' is not one of bare, identical, hono, ours`);
+  throw new Error(`BENCH_MODE '${mode}' is not one of bare, identical, hono`);
 }
 
 // Exit normally on SIGTERM so `--cpu-prof` (NODE_OPTIONS) can write its profile.
