@@ -64,7 +64,8 @@ export function verifyLambdaHandler(
     const start = performance.now();
     const req = rawRequest(event);
     const requestId = requestIdFor(idHeader ? req?.header(idHeader) : undefined);
-    const answer = req && (await fast(req, requestId));
+    // A store failure: the core's path answers it (with its error mapping) and logs it.
+    const answer = req && (await fast(req, requestId).catch(() => undefined));
     if (!req || !answer) return slow(event);
     record({
       status: answer.status,

@@ -274,6 +274,49 @@ describe('the verify fast path on Lambda, behind the local Function URL', () => 
   });
 });
 
+describe('a store failure on the fast path', () => {
+  it("is answered by the core's error mapping, as without the fast path", async () => {
+    // Arrange: a table nobody listens for.
+    const dead = new DynamoStore(
+      new DynamoDBClient({
+        endpoint: 'http://127.0.0.1:9',
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+        maxAttempts: 1,
+      }),
+      TABLE,
+    );
+    const log = createLogger({ level: 'error', json: true, write: () => {} });
+    const rt = { config, log, now: Date.now, store: dead };
+    const door = (fastPath: boolean) =>
+      startFrontDoor({
+        kind: 'functionUrl',
+        awsHost: 'abcdefghij2uxqmmbmgqwlbsca0mnzqp.lambda-url.us-east-1.on.aws',
+        route: () => ({
+          handler: verifyLambdaHandler(rt, { metrics: () => {}, fastPath }) as FrontDoorHandler,
+          name: 'verify',
+          routeKey: '$default',
+        }),
+      });
+    const [fast, slow] = [await door(true), await door(false)];
+    const spec = { path: '/portals/main', headers: FWD, cookies: [sess('alice')] };
+
+    // Act
+    try {
+      const ours = await raw(fast.port, spec, `localhost:${fast.port}`);
+      const core = await raw(slow.port, spec, `localhost:${slow.port}`);
+
+      // Assess
+      const s = (x: unknown) => stable(x).replace(/localhost:\d+/g, 'door');
+      expect(s(ours)).toBe(s(core));
+      expect((ours as { status: number }).status).toBeGreaterThanOrEqual(500);
+    } finally {
+      await fast.close();
+      await slow.close();
+    }
+  });
+});
+
 describe('the access-log line of a check on the fast path', () => {
   it('reads as the core writes it (when successful checks are logged)', async () => {
     // Arrange
