@@ -8,7 +8,7 @@ import { getRequestListener } from '@hono/node-server';
 import { type App, createApp, requestRecorder } from '../shared/app/base.js';
 import { registerCallbackRoutes } from '../shared/app/callback-routes.js';
 import { registerLoginRoutes } from '../shared/app/login-routes.js';
-import { portalPages } from '../shared/app/pages.js';
+import { portalPages } from '../shared/app/portal-pages.js';
 import { registerVerifyRoutes } from '../shared/app/verify-routes.js';
 import { ConditionCache } from '../shared/conditions/conditions.js';
 import { providerCallbacks } from '../shared/config/callback-urls.js';

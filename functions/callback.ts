@@ -4,7 +4,7 @@
  */
 import { createApp } from '../shared/app/base.js';
 import { registerCallbackRoutes } from '../shared/app/callback-routes.js';
-import { portalPages } from '../shared/app/pages.js';
+import { portalPages } from '../shared/app/portal-pages.js';
 import { providerDeps } from '../shared/providers/deps.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';
 import { SecretResolver } from '../shared/secrets/resolver.js';

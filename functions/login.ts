@@ -5,7 +5,7 @@
  */
 import { createApp } from '../shared/app/base.js';
 import { registerLoginRoutes } from '../shared/app/login-routes.js';
-import { portalPages } from '../shared/app/pages.js';
+import { portalPages } from '../shared/app/portal-pages.js';
 import type { Config } from '../shared/config/types.js';
 import { type Favicon, faviconFromBase64 } from '../shared/portal/favicon.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';

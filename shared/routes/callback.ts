@@ -6,7 +6,7 @@ import { redirect } from '../http/responses.js';
 import type { Device, SessionStore } from '../sessions/types.js';
 import { cookieScope, findProvider, type PortalRequest, sessionCookieName } from './context.js';
 import { exchangeFailure } from './exchange-failure.js';
-import type { LoginDeps } from './providers.js';
+import type { LoginDeps } from './provider-start.js';
 import { checkReturnUrl, decodeStateCookie, oauthState, stateCookieName } from './state-cookie.js';
 
 export interface CallbackDeps extends LoginDeps {

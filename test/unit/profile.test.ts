@@ -3,7 +3,7 @@ import { validateConfig } from '../../shared/config/load.js';
 import { createLogger } from '../../shared/log.js';
 import { claimValue, type Profile, ProfileError, profileFromClaims } from '../../shared/profile.js';
 import { portalRequest } from '../../shared/routes/context.js';
-import { type ProfileDeps, profileJSON, profileRoute, profileText } from '../../shared/routes/profile.js';
+import { type ProfileDeps, profileJSON, profileRoute, profileText } from '../../shared/routes/profile-page.js';
 import type { Session } from '../../shared/sessions/types.js';
 import { catchError } from '../helpers/catch-error.js';
 
