@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type Context, Hono } from 'hono';
-import { type ErrorFormat, honoPath, type RouteSpec, routePaths } from '../config/routes.js';
-import type { PortalConfig } from '../config/types.js';
-import { errorDetail, errorResponse, notFound, publicError } from '../http/errors.js';
+import { Hono } from 'hono';
+import type { ErrorFormat } from '../config/routes.js';
+import { errorDetail, errorResponse, publicError } from '../http/errors.js';
 import { type Logger, maskQuery } from '../log.js';
-import { type CoreDeps, type PortalRequest, portalRequest } from '../routes/context.js';
+import type { CoreDeps } from '../routes/context.js';
 
 /** Renders a browser-facing error page (only the login and callback functions carry one). */
 export type ErrorPage = (status: number, message: string, requestId: string) => Response;
@@ -137,41 +136,3 @@ export function createApp(deps: CoreDeps, options: AppOptions = {}): App {
   });
   return app;
 }
-
-function findPortal(deps: CoreDeps, name: string): PortalConfig {
-  const lower = name.toLowerCase();
-  const portal = deps.config.portals.find((p) => p.name === lower);
-  if (!portal) throw notFound('Portal not found');
-  return portal;
-}
-
-export type PortalHandler = (pr: PortalRequest, c: Context<Env>) => Response | Promise<Response>;
-
-/**
- * Registers a portal route of the table (`shared/config/routes.ts`) under every path it has: the long form, its
- * aliases and the default portal's short form. Errors reach the funnel in the route's format.
- */
-export function portalRoute(app: App, deps: CoreDeps, route: RouteSpec, handler: PortalHandler): void {
-  for (const { path, portal } of routePaths(deps.config, route, { aliases: true }))
-    app.on(route.method, honoPath(path), (c) => {
-      c.set('errorFormat', route.format);
-      const p = findPortal(deps, portal ?? c.req.param('portal') ?? '');
-      return handler(portalRequest(deps, c.req.raw, p, portal !== undefined, c.get('requestId'), c.get('log')), c);
-    });
-}
-
-/** Registers a route of the table that is not under a portal prefix (API, health). */
-export function plainRoute(
-  app: App,
-  deps: CoreDeps,
-  route: RouteSpec,
-  handler: (c: Context<Env>) => Response | Promise<Response>,
-): void {
-  for (const { path } of routePaths(deps.config, route, { aliases: true }))
-    app.on(route.method, honoPath(path), (c) => {
-      c.set('errorFormat', route.format);
-      return handler(c);
-    });
-}
-
-export { findPortal };

@@ -1,6 +1,7 @@
 import { ROUTES } from '../config/routes.js';
 import { type CallbackDeps, callbackRoute } from '../routes/callback.js';
-import { type App, portalRoute } from './base.js';
+import type { App } from './base.js';
+import { portalRoute } from './register.js';
 
 /** The callback function's route: the OAuth2 redirect target. */
 export function registerCallbackRoutes(app: App, deps: CallbackDeps): void {

@@ -6,7 +6,8 @@ import { type LoginDeps, providersRoute } from '../routes/provider-start.js';
 import { endSessionRoute, type SessionsDeps } from '../routes/sessions.js';
 import { type SigninDeps, signinRoute } from '../routes/signin.js';
 import type { SessionInventory, SessionStore } from '../sessions/types.js';
-import { type App, portalRoute } from './base.js';
+import type { App } from './base.js';
+import { portalRoute } from './register.js';
 
 export interface LoginRoutesDeps
   extends LoginDeps,

@@ -2,7 +2,8 @@ import { ROUTES } from '../config/routes.js';
 import { type ApiVerifyDeps, apiVerifyRoute } from '../routes/api-verify.js';
 import type { CoreDeps } from '../routes/context.js';
 import { type VerifyDeps, verifyRoute } from '../routes/verify.js';
-import { type App, findPortal, plainRoute, portalRoute } from './base.js';
+import type { App } from './base.js';
+import { findPortal, plainRoute, portalRoute } from './register.js';
 
 /** The verify function's routes: the forward-auth check, the bearer API and the health check. Read-only. */
 export function registerVerifyRoutes(app: App, deps: VerifyDeps & ApiVerifyDeps): void {
