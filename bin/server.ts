@@ -23,6 +23,8 @@ Options:
       --dynamodb-endpoint <u>  use a real DynamoDB endpoint instead of the embedded store
       --table <name>           DynamoDB table name (overrides sessions.tableName)
       --demo                   run the demo even if a config file exists
+      --demo-app-port <n>      port of the demo's protected app (default 4182)
+      --demo-idp-port <n>      port of the demo's development identity provider (default 4183)
       --check                  load the config, fetch every provider's discovery document and JWKS, print one
                                OK/FAIL line per provider and exit (0: all OK, 1: a problem)
   -h, --help                   show this help`;
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
       'dynamodb-endpoint': { type: 'string' },
       table: { type: 'string' },
       demo: { type: 'boolean' },
+      'demo-app-port': { type: 'string' },
+      'demo-idp-port': { type: 'string' },
       check: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -48,9 +52,10 @@ async function main(): Promise<void> {
   }
   const env = { ...process.env, ...(values.config ? { TFA_CONFIG: values.config } : {}) };
   const file = values.demo ? undefined : findConfigFile(env, process.cwd());
-  const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
-    throw new Error(`--port: invalid port '${values.port}'`);
+  const port = portFlag('--port', values.port);
+  // Not 4190: it is on fetch's "bad ports" list (ManageSieve), so Node's fetch refuses it and the code exchange fails.
+  const idpPort = portFlag('--demo-idp-port', values['demo-idp-port']) ?? 4183;
+  const appPort = portFlag('--demo-app-port', values['demo-app-port']) ?? 4182;
 
   if (values.check) {
     if (!file) throw new ConfigError([{ path: '', message: '--check needs a config file (TFA_CONFIG or --config)' }]);
@@ -63,7 +68,7 @@ async function main(): Promise<void> {
   let config: Config;
   let notices: Notice[] = [];
   // The demo (and its oidc-provider dependency) is loaded only when it runs.
-  let demo: { idpIssuer: string; appUrl: string; module: typeof import('../dev/demo.js') } | undefined;
+  let demo: { idpIssuer: string; appPort: number; module: typeof import('../dev/demo.js') } | undefined;
   if (file) {
     const loaded = loadConfigFile(file, { env, logsToTerminal: process.stdout.isTTY === true });
     config = loaded.config;
@@ -72,23 +77,19 @@ async function main(): Promise<void> {
     notices = loaded.notices;
   } else {
     const module = await import('../dev/demo.js');
-    // Not 4190: it is on fetch's "bad ports" list (ManageSieve), so Node's fetch refuses it and the code exchange fails.
-    const idp = await module.startDemoIdp(4183);
+    const idp = await listening('the demo identity provider', idpPort, '--demo-idp-port', () =>
+      module.startDemoIdp(idpPort),
+    );
     config = module.demoConfig(idp.issuer, port ?? 4181);
-    demo = { idpIssuer: idp.issuer, appUrl: 'http://localhost:4182/', module };
+    demo = { idpIssuer: idp.issuer, appPort, module };
   }
   if (values['data-dir']) config.sessions.embeddedPath = values['data-dir'];
   if (values['dynamodb-endpoint']) config.sessions.dynamoDBEndpoint = values['dynamodb-endpoint'];
   if (values.table) config.sessions.tableName = values.table;
 
-  const server = await startStandalone({
-    config,
-    notices,
-    configDir: file ? dirname(file) : undefined,
-    env,
-    port,
-    bind: values.bind,
-  });
+  const server = await listening('the auth server', port ?? config.server.port, '--port', () =>
+    startStandalone({ config, notices, configDir: file ? dirname(file) : undefined, env, port, bind: values.bind }),
+  );
   const log = createLogger({ level: config.logs.level, json: config.logs.json }, { app: 'tfa-serverless' });
   log.info('Server listening', {
     url: server.url,
@@ -97,8 +98,12 @@ async function main(): Promise<void> {
       (config.sessions.embeddedPath ? `embedded, on disk at ${config.sessions.embeddedPath}` : 'embedded, in memory'),
   });
   if (demo) {
-    await demo.module.startDemoApp(4182, `http://127.0.0.1:${server.port}/portals/demo`);
-    printDemo(server.port, demo.idpIssuer, demo.appUrl, demo.module.DEMO_CLIENT.clientId);
+    const { appPort, module } = demo;
+    const app = await listening('the demo app', appPort, '--demo-app-port', () =>
+      module.startDemoApp(appPort, `http://127.0.0.1:${server.port}/portals/demo`),
+    );
+    const appUrl = `http://localhost:${module.serverPort(app)}/`;
+    printDemo(server.port, demo.idpIssuer, appUrl, module.DEMO_CLIENT.clientId);
   }
 
   const stop = async () => {
@@ -150,8 +155,38 @@ Traefik dynamic config (YAML):
 `);
 }
 
+/** A port from the command line, or undefined when the flag is absent. @throws StartupError when invalid */
+function portFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!(Number.isInteger(port) && port >= 0 && port < 65536))
+    throw new StartupError(`${flag}: '${value}' is not a port (0-65535)`);
+  return port;
+}
+
+/** A start-up problem said in one line, without a stack trace. */
+class StartupError extends Error {}
+
+/** Starts a listener, turning a busy or forbidden port into one line that names the flag to change it. */
+async function listening<T>(what: string, port: number, flag: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new StartupError(
+        `Port ${port} for ${what} is already in use: stop what holds it, or choose another with ${flag}`,
+      );
+    if (code === 'EACCES')
+      throw new StartupError(
+        `Port ${port} for ${what} needs privileges this process lacks: choose another with ${flag}`,
+      );
+    throw err;
+  }
+}
+
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) console.error(err.message);
+  if (err instanceof ConfigError || err instanceof StartupError) console.error(err.message);
   else console.error(`Fatal: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

@@ -45,6 +45,11 @@ export async function startDemoIdp(port: number): Promise<DevIdp> {
  */
 export async function startDemoApp(port: number, authUrl: string): Promise<Server> {
   const server = createServer(async (req, res) => {
+    // Browsers ask every origin for an icon; this app has none, and asking the auth server would start a login.
+    if (req.url === '/favicon.ico') {
+      res.writeHead(204, { 'Cache-Control': 'public, max-age=86400' }).end();
+      return;
+    }
     try {
       // undici's request, not fetch: fetch would replace the browser's Sec-Fetch-Mode with its own `cors`, and the
       // auth server gives a login state cookie to top-level navigations only.
@@ -82,7 +87,7 @@ export async function startDemoApp(port: number, authUrl: string): Promise<Serve
       res
         .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
         .end(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Protected demo app</title></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Protected demo app</title></head>
 <body style="font-family:system-ui;max-width:40rem;margin:4rem auto">
 <h1>Hello, ${esc(name || user)}!</h1>
 <p>This page is protected by tfa-serverless. The auth server said:</p>
@@ -93,7 +98,10 @@ export async function startDemoApp(port: number, authUrl: string): Promise<Serve
       res.writeHead(502, { 'Content-Type': 'text/plain' }).end('The auth server is not reachable');
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   return server;
 }
 

@@ -131,7 +131,10 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
   const host = opts.host ?? '127.0.0.1';
   // node:https's Server extends node:http's Server, so the rest of the code is the same for both.
   const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }) : createServer();
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, resolve);
+  });
   const { port } = server.address() as AddressInfo;
   const issuer = `${opts.tls ? 'https' : 'http'}://${host}:${port}`;
   const federated = opts.federated ?? [];

@@ -8,7 +8,7 @@ export interface ProviderCallback {
   provider: string;
   displayName: string;
   /**
-   * `https://{authHost}{basePath}/portals/{portal}/oauth2/callback` for every domain (and the short form for the
+   * `https://{authHost}{basePath}/portals/{portal}/oauth2/callback` (`http://` with `cookies.insecure`) for every domain (and the short form for the
    * default portal). Without `server.domains` the host is the app's own (sub-path mode): `<app host>` stands for it.
    */
   urls: string[];
@@ -46,6 +46,8 @@ export function portalCallbackUrls(config: Config, portal: string, host: string)
 
 /** A portal route's absolute URLs on one host: the long form, and the short form for the default portal. */
 function portalUrls(config: Config, portal: string, host: string, suffix: string): string[] {
-  const url = (short: boolean) => `https://${host}${portalPath(config, portal, short, suffix)}`;
+  // The scheme is the proxy's (X-Forwarded-Proto): https, except in a plain-HTTP setup, which `cookies.insecure` marks.
+  const scheme = config.cookies.insecure ? 'http' : 'https';
+  const url = (short: boolean) => `${scheme}://${host}${portalPath(config, portal, short, suffix)}`;
   return config.defaultPortal === portal ? [url(false), url(true)] : [url(false)];
 }

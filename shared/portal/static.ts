@@ -79,6 +79,9 @@ export function acceptsGzip(header: string | null): boolean {
   return false;
 }
 
+/** How long browsers may remember that there is no `/favicon.ico` (a day: a favicon configured later shows soon). */
+const NO_FAVICON_MAX_AGE = 86_400;
+
 function findAsset(path: string, query: URLSearchParams, favicon: Favicon | undefined): Asset | undefined {
   if (path === stylesheetPath) return stylesheetAsset;
   if (path === '/icons.js') return iconsAsset(query.get('include'));
@@ -102,7 +105,8 @@ function isNotModified(req: Request): boolean {
  * - `/style.<hash>.css` ({@link stylesheetPath}): `text/css`, gzip when `Accept-Encoding` allows, `Vary: Accept-Encoding`;
  * - `/icons.js[?include=a,b]`: `application/javascript` drawing only the listed icons (all when absent), gzip as above;
  * - `/img/<name>`: bundled images;
- * - `/favicon.<type>`: the configured favicon, at the extension of its type only.
+ * - `/favicon.<type>`: the configured favicon, at the extension of its type only; `/favicon.ico` without one is an
+ *   empty 204 that browsers may cache for a day.
  *
  * Cache headers: `Cache-Control: public, max-age=2592000` and `Last-Modified` = module load time, with 304 when
  * `If-Modified-Since` is at or after it; with `disableClientCache`, `Cache-Control: no-cache` and never 304.
@@ -115,7 +119,11 @@ export function serveStatic(
   const url = new URL(req.url);
   const base = o.basePath.replace(/\/+$/, '');
   if (!url.pathname.startsWith(`${base}/`)) return undefined;
-  const asset = findAsset(url.pathname.slice(base.length), url.searchParams, o.favicon);
+  const path = url.pathname.slice(base.length);
+  const asset = findAsset(path, url.searchParams, o.favicon);
+  // Browsers ask for /favicon.ico on every origin, and without a favicon each page view was a 404 and a WARN line.
+  if (!asset && path === '/favicon.ico')
+    return new Response(null, { status: 204, headers: { 'Cache-Control': `public, max-age=${NO_FAVICON_MAX_AGE}` } });
   if (!asset) return undefined;
 
   const headers = new Headers();

@@ -6,10 +6,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchChromium, openPage, screenshot, signInAtIdp } from './harness/browser.js';
-import { type Managed, portIsFree, startProcess } from './harness/processes.js';
+import { freePort, type Managed, startProcess } from './harness/processes.js';
 
-/** The demo's fixed ports (bin/server.ts): auth server, demo app, dev IdP. */
-const DEMO_PORTS = [4181, 4182, 4183];
 const SERVER = fileURLToPath(new URL('../../bin/server.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
@@ -24,28 +22,28 @@ describe('npm start without a config file (the demo)', () => {
     if (cwd) rmSync(cwd, { recursive: true, force: true });
   });
 
-  it('is clickable end to end: sign in as alice, greeted as Alice Example, Log out leads to the logged-out page', async (ctx) => {
-    // Prepare: the demo uses fixed ports; if something else holds one, say so rather than fail on someone's server.
-    const busy: number[] = [];
-    for (const port of DEMO_PORTS) if (!(await portIsFree(port))) busy.push(port);
-    ctx.skip(busy.length > 0, `demo ports ${busy.join(', ')} are in use on 127.0.0.1 (is \`npm start\` running?)`);
+  it('is clickable end to end: sign in as alice, greeted as Alice Example, Log out leads to the logged-out page', async () => {
+    // Prepare: free ports from the flags, so a running `npm start` on the default ports does not matter.
+    const [port, appPort, idpPort] = [await freePort(), await freePort(), await freePort()];
     // An empty working directory: no tfa-config.yaml can be found, so the server starts the demo.
     cwd = mkdtempSync(join(tmpdir(), 'tfa-e2e-demo-'));
     const { TFA_CONFIG: _ignored, ...inherited } = process.env;
     const env = { ...inherited, HOME: cwd };
-    demo = await startProcess('demo server', process.execPath, ['--import', TSX, SERVER], {
+    const flags = ['--port', `${port}`, '--demo-app-port', `${appPort}`, '--demo-idp-port', `${idpPort}`];
+    demo = await startProcess('demo server', process.execPath, ['--import', TSX, SERVER, ...flags], {
       cwd,
       env,
-      readyPort: 4182,
+      readyPort: appPort,
       timeoutMs: 30_000,
     });
     browser = await launchChromium();
     const { context, page } = await openPage(browser);
 
     // Act
-    await page.goto('http://localhost:4182/');
-    await signInAtIdp(page, 'http://127.0.0.1:4183', 'alice');
-    await page.waitForURL('http://localhost:4182/');
+    await page.goto(`http://localhost:${appPort}/`);
+    await signInAtIdp(page, `http://127.0.0.1:${idpPort}`, 'alice');
+    await page.waitForURL(`http://localhost:${appPort}/`);
+    const viewport = await page.locator('meta[name="viewport"]').getAttribute('content');
     const heading = await page.getByRole('heading', { level: 1 }).textContent();
     const body = await page.locator('body').textContent();
     await screenshot(page, 'demo-app');
@@ -55,6 +53,20 @@ describe('npm start without a config file (the demo)', () => {
 
     // Assess
     expect(demo.output()).toContain('DEMO MODE');
+    expect(demo.output()).toContain(`Open the protected demo app:  http://localhost:${appPort}/`);
+    // Browsers ask both origins for /favicon.ico on page views (headless Chromium does not, so ask as they do): an
+    // empty, cacheable answer, not a 404 with a WARN line each time.
+    for (const origin of [`http://localhost:${port}`, `http://localhost:${appPort}`]) {
+      const icon = await fetch(`${origin}/favicon.ico`, { headers: { Accept: 'image/avif,image/webp,*/*' } });
+      expect(icon.status, origin).toBe(204);
+    }
+    expect(
+      demo
+        .output()
+        .split('\n')
+        .filter((l) => /^\S+ WARN /.test(l)),
+    ).toEqual([]);
+    expect(viewport).toBe('width=device-width, initial-scale=1');
     expect(heading).toBe('Hello, Alice Example!');
     expect(body).toContain('X-Forwarded-User: alice');
     expect(banner).toContain('Signed out.');

@@ -606,4 +606,14 @@ describe('serveStatic', () => {
     expect(serveStatic(get('/auth/favicon.png'), o)).toBeUndefined();
     expect(serveStatic(get('/favicon.ico'), o)).toBeUndefined();
   });
+
+  it('answers /favicon.ico with an empty, cacheable 204 when no ICO favicon is configured (not a 404 per page view)', () => {
+    const png: Favicon = { type: 'png', body: Uint8Array.from([0x89, 0x50, 0x4e, 0x47]) };
+    for (const o of [opts, { ...opts, basePath: '/auth' }, { ...opts, favicon: png }]) {
+      const res = serveStatic(get(`${o.basePath}/favicon.ico`), o);
+      expect(res?.status, o.basePath).toBe(204);
+      expect(res?.headers.get('cache-control')).toBe('public, max-age=86400');
+      expect(res?.body).toBeNull();
+    }
+  });
 });
