@@ -332,11 +332,20 @@ function normalizePortals(n: Normalizer, raw: RawPortal[] | undefined, sessionLi
         n.error(`${path}.${key}`, 'must be an http(s) URL or an absolute path', v);
     }
 
+    const providers = normalizeProviders(n, path, p.providers);
+    const sendsUserId = p.headers == null || p.headers.some((h) => h.claim === 'id');
+    if (providers.length > 1 && sendsUserId && !p.namespaceUserIds)
+      n.notices.push({
+        level: 'warn',
+        message: `portal '${name}' has ${providers.length} providers and sends the bare user id in an identity header (X-Forwarded-User): two providers can issue the same id for different people, and the app cannot tell them apart. Set '${path}.namespaceUserIds: true' to send '<provider>:<id>' instead (or check X-Authenticated-User, which names the provider)`,
+      });
+
     out.push({
       name,
       displayName: p.displayName || p.name,
       alwaysShowProvidersPage: p.alwaysShowProvidersPage ?? false,
       always401: p.always401 ?? false,
+      namespaceUserIds: p.namespaceUserIds ?? false,
       authenticationTimeout,
       sessionLifetime: lifetime,
       backgroundMedium: p.backgroundMedium,
@@ -344,7 +353,7 @@ function normalizePortals(n: Normalizer, raw: RawPortal[] | undefined, sessionLi
       headers: normalizeHeaders(n, `${path}.headers`, p.headers),
       stripAuthCookies: p.stripAuthCookies ?? true,
       identityAssertion: normalizeIdentityAssertion(n, `${path}.identityAssertion`, p.identityAssertion),
-      providers: normalizeProviders(n, path, p.providers),
+      providers,
     });
   });
   return out;

@@ -220,6 +220,13 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     default: 'false',
     example: 'false',
   },
+  'portals[].namespaceUserIds': {
+    description:
+      'Identity headers that carry the user id (`X-Forwarded-User`, or a custom header mapped to the `id` claim) send `<provider>:<id>` instead of the bare id. A portal with several providers should turn this on: two providers can issue the same id for different people (a warning at start-up says so).',
+    ours: true,
+    default: 'false',
+    example: 'false',
+  },
   'portals[].authenticationTimeout': {
     description: 'Time to finish the login round trip (at least `5s`; below `1ms` means `5m`).',
     default: '5m',

@@ -155,6 +155,8 @@ const portal = z.strictObject({
   alwaysShowProvidersPage: bool.optional(),
   /** Our extension: answer 401 (not 303) to every unauthenticated check, for nginx `auth_request`. */
   always401: bool.optional(),
+  /** Our extension: identity headers carrying the user id send `<provider>:<id>`. */
+  namespaceUserIds: bool.optional(),
   authenticationTimeout: duration.optional(),
   sessionLifetime: duration.optional(),
   backgroundMedium: str.optional(),

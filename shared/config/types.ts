@@ -98,6 +98,12 @@ export interface PortalConfig {
    * turns a 3xx into a 500). Non-browser requests get 401 even without it. @default false
    */
   always401: boolean;
+  /**
+   * Identity headers that carry the user id (`X-Forwarded-User`, or any header mapped to the `id` claim) send
+   * `<provider>:<id>`, so two providers of the portal that issue the same id never look like one user to the app.
+   * @default false
+   */
+  namespaceUserIds: boolean;
   /** @default 5m */
   authenticationTimeout: number;
   /** Effective session lifetime (the portal override or `tokens.sessionLifetime`). */

@@ -50,8 +50,10 @@ export function identityHeaders(
   for (const h of specs) {
     const src = h.source;
     let text: string;
-    if ('claim' in src) text = headerText(src.claim, claimValue(profile, provider, src.claim));
-    else if ('property' in src) text = src.property === 'portal.name' ? portal.name : provider;
+    if ('claim' in src) {
+      text = headerText(src.claim, claimValue(profile, provider, src.claim));
+      if (src.claim === 'id' && portal.namespaceUserIds && text !== '') text = `${provider}:${text}`;
+    } else if ('property' in src) text = src.property === 'portal.name' ? portal.name : provider;
     else
       text = `{"provider":${goJSONString(provider)},"portal":${goJSONString(portal.name)},"user":${goJSONString(profile.id)}}`;
     // Header values cannot carry line breaks; Go's server turns them into spaces, other control characters go.

@@ -2,7 +2,7 @@ import { deleteCookie } from '../http/cookies.js';
 import { redirect } from '../http/responses.js';
 import type { ProviderRegistry } from '../providers/provider.js';
 import { isWellFormedToken } from '../sessions/tokens.js';
-import type { Session, SessionStore } from '../sessions/types.js';
+import { type Session, type SessionStore, userOf } from '../sessions/types.js';
 import { unseal } from '../sessions/vault.js';
 import {
   type CoreDeps,
@@ -42,9 +42,14 @@ export async function logoutRoute(deps: LogoutDeps, pr: PortalRequest): Promise<
       session = await deps.sessions.get(token, deps.now());
       if (session?.portal !== pr.portal.name) session = undefined;
       if (session && isTruthy(pr.url.searchParams.get('everywhere'))) {
-        const n = await deps.sessions.revokeAllForUser(pr.portal.name, session.profile.id);
+        const n = await deps.sessions.revokeAllForUser(userOf(session));
         notice.everywhere = n;
-        pr.log.info('User logged out everywhere', { portal: pr.portal.name, user: session.profile.id, sessions: n });
+        pr.log.info('User logged out everywhere', {
+          portal: pr.portal.name,
+          provider: session.provider,
+          user: session.profile.id,
+          sessions: n,
+        });
       }
       await deps.sessions.revoke(token);
     }

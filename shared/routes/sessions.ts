@@ -3,7 +3,13 @@ import { sha256 } from '../crypto.js';
 import { HttpError } from '../http/errors.js';
 import { redirect } from '../http/responses.js';
 import type { DeviceRow } from '../portal/pages.js';
-import type { Session, SessionInventory, SessionReader, SessionSummary } from '../sessions/types.js';
+import {
+  type Session,
+  type SessionInventory,
+  type SessionReader,
+  type SessionSummary,
+  userOf,
+} from '../sessions/types.js';
 import { type CoreDeps, type PortalRequest, portalUri, sessionCookieName } from './context.js';
 import { currentSession } from './session-lookup.js';
 
@@ -30,7 +36,7 @@ export async function signedInPage(
   session: Session,
   providerDisplayName: string,
 ): Promise<Response> {
-  const all = await deps.sessions.listForUser(pr.portal.name, session.profile.id, deps.now());
+  const all = await deps.sessions.listForUser(userOf(session), deps.now());
   const own = sha256(pr.cookies[sessionCookieName(deps, pr.portal)] ?? '');
   const rows = all
     .filter((s) => s.provider === session.provider)
@@ -57,7 +63,7 @@ export async function endSessionRoute(deps: SessionsDeps, pr: PortalRequest): Pr
   const { session, clear } = await currentSession(deps, pr);
   if (!session) return redirect(303, portalUri(deps, pr), 'Redirecting to portal', clear);
   const id = await formField(pr.req, 'session');
-  const target = (await deps.sessions.listForUser(pr.portal.name, session.profile.id, deps.now())).find(
+  const target = (await deps.sessions.listForUser(userOf(session), deps.now())).find(
     (s) => s.provider === session.provider && s.id === id,
   );
   if (target) {

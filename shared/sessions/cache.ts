@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { sha256 } from '../crypto.js';
-import type { Session, SessionFilter, SessionInventory, SessionStore, SessionSummary } from './types.js';
+import type { Session, SessionFilter, SessionInventory, SessionStore, SessionSummary, UserRef } from './types.js';
 import type { SessionSecrets } from './vault.js';
 
 /** Marks "looked up, no such session" so misses are cached too (tokens are random and never reused). */
@@ -49,8 +49,8 @@ export class CachedSessionStore implements SessionStore, SessionInventory {
     return this.store.list(filter, now);
   }
 
-  listForUser(portal: string, userId: string, now: number): Promise<SessionSummary[]> {
-    return this.store.listForUser(portal, userId, now);
+  listForUser(user: UserRef, now: number): Promise<SessionSummary[]> {
+    return this.store.listForUser(user, now);
   }
 
   /** Cache entries are keyed by the same hash as the table, so this evicts exactly that session. */
@@ -71,14 +71,20 @@ export class CachedSessionStore implements SessionStore, SessionInventory {
     this.cache?.delete(sha256(token));
   }
 
-  async revokeAllForUser(portal: string, userId: string): Promise<number> {
+  async revokeAllForUser(user: UserRef): Promise<number> {
     this.revocations++;
-    const n = await this.store.revokeAllForUser(portal, userId);
+    const n = await this.store.revokeAllForUser(user);
     this.revocations++;
     // Cached entries are keyed by token hash, not user: drop the user's entries by scanning (bounded by `max`).
     if (this.cache)
       for (const [key, value] of this.cache.entries())
-        if (value !== MISSING && value.portal === portal && value.profile.id === userId) this.cache.delete(key);
+        if (
+          value !== MISSING &&
+          value.portal === user.portal &&
+          value.provider === user.provider &&
+          value.profile.id === user.userId
+        )
+          this.cache.delete(key);
     return n;
   }
 

@@ -22,6 +22,7 @@ import type {
   SessionStore,
   SessionSummary,
   StateStore,
+  UserRef,
 } from './types.js';
 import { type SessionSecrets, seal } from './vault.js';
 
@@ -30,7 +31,8 @@ const sessionKey = (token: string) => `${SESSION_PREFIX}${sha256(token)}`;
 /** Characters of the stored key that name a session in the inventory (72 bits: unique in any real table). */
 export const SHORT_ID_LENGTH = 12;
 const stateKey = (id: string) => `l#${id}`;
-const userKey = (portal: string, userId: string) => `${portal}#${userId}`;
+/** `<portal>#<provider>#<user id>`: portal and provider names cannot contain `#`, so the user id is all that follows. */
+const userKey = (u: UserRef) => `${u.portal}#${u.provider}#${u.userId}`;
 const ttlSeconds = (expiresAt: number) => Math.ceil(expiresAt / 1000);
 
 /**
@@ -58,7 +60,11 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory {
             [TABLE.partitionKey]: sessionKey(token),
             portal: session.portal,
             provider: session.provider,
-            [TABLE.userIndexPartitionKey]: userKey(session.portal, session.profile.id),
+            [TABLE.userIndexPartitionKey]: userKey({
+              portal: session.portal,
+              provider: session.provider,
+              userId: session.profile.id,
+            }),
             profile: JSON.stringify(session.profile),
             createdAt: session.createdAt,
             expiresAt: session.expiresAt,
@@ -133,8 +139,8 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory {
     return out.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  async listForUser(portal: string, userId: string, now: number): Promise<SessionSummary[]> {
-    const keys = await this.userSessionKeys(portal, userId);
+  async listForUser(user: UserRef, now: number): Promise<SessionSummary[]> {
+    const keys = await this.userSessionKeys(user);
     const out: SessionSummary[] = [];
     for (let i = 0; i < keys.length; i += 100) {
       let request: Record<string, unknown>[] = keys.slice(i, i + 100).map((pk) => ({ [TABLE.partitionKey]: pk }));
@@ -173,7 +179,7 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory {
   }
 
   /** The stored keys of a user's sessions in a portal, from the keys-only user index. */
-  private async userSessionKeys(portal: string, userId: string): Promise<string[]> {
+  private async userSessionKeys(user: UserRef): Promise<string[]> {
     const keys: string[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -184,7 +190,7 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory {
             IndexName: TABLE.userIndex,
             KeyConditionExpression: '#u = :u',
             ExpressionAttributeNames: { '#u': TABLE.userIndexPartitionKey },
-            ExpressionAttributeValues: { ':u': userKey(portal, userId) },
+            ExpressionAttributeValues: { ':u': userKey(user) },
             ExclusiveStartKey: startKey,
           }),
         ),
@@ -201,7 +207,7 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory {
     );
   }
 
-  async revokeAllForUser(portal: string, userId: string): Promise<number> {
+  async revokeAllForUser(user: UserRef): Promise<number> {
     let count = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -212,7 +218,7 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory {
             IndexName: TABLE.userIndex,
             KeyConditionExpression: '#u = :u',
             ExpressionAttributeNames: { '#u': TABLE.userIndexPartitionKey },
-            ExpressionAttributeValues: { ':u': userKey(portal, userId) },
+            ExpressionAttributeValues: { ':u': userKey(user) },
             ExclusiveStartKey: startKey,
           }),
         ),

@@ -46,12 +46,24 @@ export interface SessionFilter {
   userId?: string;
 }
 
+/**
+ * One user of one provider in one portal (DESIGN §3.13): two providers of a portal may issue the same user id, and
+ * they are different people, so the user index, "log out everywhere" and the session list key on all three.
+ */
+export interface UserRef {
+  portal: string;
+  provider: string;
+  userId: string;
+}
+
+export const userOf = (s: Session): UserRef => ({ portal: s.portal, provider: s.provider, userId: s.profile.id });
+
 /** Listing and ending sessions by their stored key (the admin CLI and the signed-in page). */
 export interface SessionInventory {
   /** Every live session matching the filter (a table Scan: the admin CLI only). */
   list(filter: SessionFilter, now: number): Promise<SessionSummary[]>;
-  /** The live sessions of one user in a portal, newest first (the user index). */
-  listForUser(portal: string, userId: string, now: number): Promise<SessionSummary[]>;
+  /** The live sessions of one user (of one provider) in a portal, newest first (the user index). */
+  listForUser(user: UserRef, now: number): Promise<SessionSummary[]>;
   /** Deletes the session stored under `key` (SHA-256 of its token). Unknown keys are fine. */
   revokeByKey(key: string): Promise<void>;
 }
@@ -89,8 +101,8 @@ export interface SessionStore extends SessionReader {
   create(session: Session, secrets?: SessionSecrets): Promise<string>;
   /** Deletes the session so the token stops working at once. Unknown tokens are fine. */
   revoke(token: string): Promise<void>;
-  /** "Log out everywhere": deletes every session of a user in a portal; returns how many. */
-  revokeAllForUser(portal: string, userId: string): Promise<number>;
+  /** "Log out everywhere": deletes every session of a user (of that provider only) in a portal; returns how many. */
+  revokeAllForUser(user: UserRef): Promise<number>;
 }
 
 export type ConsumeResult =

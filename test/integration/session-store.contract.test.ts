@@ -118,20 +118,23 @@ describe.each(implementations)('session store contract: %s', (_name, make) => {
     expect(await impl.sessions.get(token, T0)).toBeUndefined();
   });
 
-  it('logs a user out everywhere in one portal, leaving other users and portals alone', async () => {
+  it('logs a user out everywhere in one portal, leaving other users, providers and portals alone', async () => {
     const a1 = await impl.sessions.create(session('everywhere'));
     const a2 = await impl.sessions.create(session('everywhere'));
     const other = await impl.sessions.create(session('someone-else'));
     const otherPortal = await impl.sessions.create(session('everywhere', 'second'));
+    // The same user id issued by another provider of the portal is another person (issue 12 §3).
+    const otherProvider = await impl.sessions.create({ ...session('everywhere'), provider: 'github' });
     expect(await impl.sessions.get(a1, T0)).toBeDefined();
 
-    const n = await impl.sessions.revokeAllForUser('main', 'everywhere');
+    const n = await impl.sessions.revokeAllForUser({ portal: 'main', provider: 'pocketid', userId: 'everywhere' });
 
     expect(n).toBe(2);
     expect(await impl.sessions.get(a1, T0)).toBeUndefined();
     expect(await impl.sessions.get(a2, T0)).toBeUndefined();
     expect(await impl.sessions.get(other, T0)).toBeDefined();
     expect(await impl.sessions.get(otherPortal, T0)).toBeDefined();
+    expect(await impl.sessions.get(otherProvider, T0)).toBeDefined();
   });
 
   it('keeps the device and seals the provider tokens under the session token, so the table holds neither', async () => {
@@ -153,8 +156,9 @@ describe.each(implementations)('session store contract: %s', (_name, make) => {
     const newer = await impl.sessions.create({ ...session('inventory'), createdAt: T0 - 1000 });
     await impl.sessions.create({ ...session('inventory'), createdAt: T0 - 3000, expiresAt: T0 });
     await impl.sessions.create(session('inventory', 'second'));
+    await impl.sessions.create({ ...session('inventory'), provider: 'github' });
 
-    const listed = await impl.sessions.listForUser('main', 'inventory', T0);
+    const listed = await impl.sessions.listForUser({ portal: 'main', provider: 'pocketid', userId: 'inventory' }, T0);
     await impl.sessions.revokeByKey(sha256(older));
 
     expect(listed.map((s) => s.key)).toEqual([sha256(newer), sha256(older)]);

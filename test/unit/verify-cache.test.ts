@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sha256 } from '../../shared/crypto.js';
 import { CachedSessionStore } from '../../shared/sessions/cache.js';
-import type { Session, SessionInventory, SessionStore, SessionSummary } from '../../shared/sessions/types.js';
+import type { Session, SessionInventory, SessionStore, SessionSummary, UserRef } from '../../shared/sessions/types.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 const TTL = 10_000;
@@ -64,10 +64,10 @@ class FakeStore implements SessionStore, SessionInventory {
     this.items.delete(token);
   }
 
-  async revokeAllForUser(portal: string, userId: string): Promise<number> {
+  async revokeAllForUser(user: UserRef): Promise<number> {
     let n = 0;
     for (const [token, s] of this.items)
-      if (s.portal === portal && s.profile.id === userId) {
+      if (s.portal === user.portal && s.provider === user.provider && s.profile.id === user.userId) {
         this.items.delete(token);
         n++;
       }
@@ -343,7 +343,7 @@ describe('CachedSessionStore: revocation', () => {
     expect(afterwards).toBeUndefined();
   });
 
-  it('evicts every cached session of a user in a portal on "log out everywhere", and only those', async () => {
+  it('evicts every cached session of a user of one provider in a portal on "log out everywhere", and only those', async () => {
     // Prepare
     const store = new FakeStore();
     const cache = new CachedSessionStore(store, { ttl: TTL, max: 100 });
@@ -351,16 +351,18 @@ describe('CachedSessionStore: revocation', () => {
     const alice2 = await store.create(session('alice'));
     const bob = await store.create(session('bob'));
     const aliceElsewhere = await store.create(session('alice', 'other'));
-    for (const t of [alice1, alice2, bob, aliceElsewhere]) await cache.get(t, NOW);
+    const aliceOfGithub = await store.create({ ...session('alice'), provider: 'github' });
+    const tokens = [alice1, alice2, bob, aliceElsewhere, aliceOfGithub];
+    for (const t of tokens) await cache.get(t, NOW);
 
     // Act
-    const n = await cache.revokeAllForUser('main', 'alice');
-    const results = await Promise.all([alice1, alice2, bob, aliceElsewhere].map((t) => cache.get(t, NOW)));
+    const n = await cache.revokeAllForUser({ portal: 'main', provider: 'pocketid', userId: 'alice' });
+    const results = await Promise.all(tokens.map((t) => cache.get(t, NOW)));
 
     // Assess
     expect(n).toBe(2);
-    expect(results.map((s) => s?.profile.id)).toEqual([undefined, undefined, 'bob', 'alice']);
-    expect(store.gets).toBe(6);
+    expect(results.map((s) => s?.profile.id)).toEqual([undefined, undefined, 'bob', 'alice', 'alice']);
+    expect(store.gets).toBe(7);
   });
 
   it('does not cache a lookup that overlapped "log out everywhere"', async () => {
@@ -371,7 +373,7 @@ describe('CachedSessionStore: revocation', () => {
 
     // Act
     const inFlight = cache.get(token, NOW);
-    await cache.revokeAllForUser('main', 'alice');
+    await cache.revokeAllForUser({ portal: 'main', provider: 'pocketid', userId: 'alice' });
     store.readGate = undefined;
     read.release();
     await inFlight;
