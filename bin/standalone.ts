@@ -14,6 +14,7 @@ import { ConditionCache } from '../shared/conditions/conditions.js';
 import { providerCallbacks } from '../shared/config/callback-urls.js';
 import type { Notice } from '../shared/config/normalize.js';
 import type { Config } from '../shared/config/types.js';
+import { standaloneAssertions } from '../shared/identity/standalone-keys.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../shared/portal/favicon.js';
 import { providerDeps } from '../shared/providers/deps.js';
@@ -104,6 +105,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     ...deps,
     sessions,
     conditions: new ConditionCache(),
+    assertions: await standaloneAssertions(config, log),
     // `GET P?html=1`: the same signed-in page (with the session list) as the login function's `P/authenticated`.
     authenticatedPage: (pr, session, name) => signedInPage(pageDeps, pr, session, name),
   });

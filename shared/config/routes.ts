@@ -31,6 +31,8 @@ export const ROUTES = {
   verify: { method: 'GET', scope: 'portal', suffix: '', aliases: ['/'], fn: 'verify', format: 'text' },
   apiVerify: { method: 'GET', scope: 'api', suffix: '/verify', fn: 'verify', format: 'json' },
   health: { method: 'GET', scope: 'root', suffix: '/healthz', fn: 'verify', format: 'text' },
+  /** The identity-assertion public keys: served by verify, which holds the key set (docs/identity-assertion.md). */
+  jwks: { method: 'GET', scope: 'portal', suffix: '/.well-known/jwks.json', fn: 'verify', format: 'json' },
   signin: { method: 'GET', scope: 'portal', suffix: '/signin', fn: 'login', format: 'page' },
   providers: { method: 'GET', scope: 'portal', suffix: '/providers/{provider}', fn: 'login', format: 'page' },
   logout: { method: 'POST', scope: 'portal', suffix: '/logout', fn: 'login', format: 'page' },

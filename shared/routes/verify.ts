@@ -1,12 +1,21 @@
 import type { ConditionCache } from '../conditions/conditions.js';
 import { ROUTES } from '../config/routes.js';
+import { sha256 } from '../crypto.js';
 import { cookiesWithout } from '../http/cookies.js';
 import { badRequest, HttpError } from '../http/errors.js';
 import { pathAndQuery } from '../http/forwarded.js';
 import { jsonResponse, redirect, textResponse } from '../http/responses.js';
+import type { IdentityAssertions } from '../identity/assertion.js';
 import type { Profile } from '../profile.js';
 import type { Session, SessionReader } from '../sessions/types.js';
-import { type CoreDeps, isTruthy, type PortalRequest, portalUri, STATE_COOKIE_PREFIX } from './context.js';
+import {
+  type CoreDeps,
+  isTruthy,
+  type PortalRequest,
+  portalUri,
+  STATE_COOKIE_PREFIX,
+  sessionCookieName,
+} from './context.js';
 import { identityHeaders } from './identity-headers.js';
 import { readLogoutNotice } from './logout-notice.js';
 import { currentSession } from './session-lookup.js';
@@ -21,6 +30,8 @@ import {
 export interface VerifyDeps extends CoreDeps {
   sessions: SessionReader;
   conditions: ConditionCache;
+  /** Identity-assertion minting, by portal name, for the portals that have `identityAssertion` on. */
+  assertions?: ReadonlyMap<string, IdentityAssertions>;
   /** Renders the "authenticated" page for `?html=1`; absent where HTML is not bundled (the verify Lambda). */
   authenticatedPage?: (
     pr: PortalRequest,
@@ -122,6 +133,20 @@ async function authorized(
     ]);
     if (appCookies !== undefined) headers.set('Cookie', appCookies);
   }
+  const assertionConfig = pr.portal.identityAssertion;
+  const assertions = assertionConfig && deps.assertions?.get(pr.portal.name);
+  if (assertionConfig && assertions)
+    headers.set(
+      assertionConfig.header,
+      await assertions.assertion({
+        sessionKey: sha256(pr.cookies[sessionCookieName(deps, pr.portal)] ?? ''),
+        session,
+        issuer: portalUri(deps, { ...pr, shortRoute: false }),
+        audience: appOrigin(pr),
+        config: assertionConfig,
+        now: deps.now(),
+      }),
+    );
   if (deps.authenticatedPage && isTruthy(pr.url.searchParams.get('html'))) {
     const page = await deps.authenticatedPage(pr, session, providerDisplayName);
     for (const [k, v] of headers) page.headers.set(k, v);
@@ -134,4 +159,13 @@ async function authorized(
 export function authenticatedText(profile: Profile, providerDisplayName: string): string {
   const who = profile.name.full ? `'${profile.name.full}' ('${profile.id}')` : `'${profile.id}'`;
   return `You are authenticated with provider '${providerDisplayName}' as ${who}`;
+}
+
+/** The protected app's origin (`aud` of the assertion): forwarded scheme and host, default port dropped. */
+function appOrigin(pr: PortalRequest): string {
+  try {
+    return new URL(`${pr.fwd.scheme}://${pr.fwd.host}`).origin;
+  } catch {
+    throw badRequest('Invalid forwarded host', `cannot build an origin from host ${JSON.stringify(pr.fwd.host)}`);
+  }
 }
