@@ -13,6 +13,11 @@ export const ENV = {
   tableName: 'TFA_TABLE_NAME',
   /** Path of the config asset. @default `config.json` next to the bundle */
   configPath: 'TFA_CONFIG_PATH',
+  /**
+   * Verify only, and only when a portal has `identityAssertion` on: the name of the SSM SecureString holding the
+   * signing keys (a name, never key material).
+   */
+  assertionKeyParameter: 'TFA_ASSERTION_KEY_PARAMETER',
 } as const;
 
 /** File name of the normalised config inside each function's asset, next to `index.mjs`. */

@@ -8,6 +8,7 @@ import { ConditionCache } from '../shared/conditions/conditions.js';
 import { ROUTES } from '../shared/config/routes.js';
 import type { Config } from '../shared/config/types.js';
 import { redirect } from '../shared/http/responses.js';
+import type { IdentityAssertions } from '../shared/identity/assertion.js';
 import type { Logger } from '../shared/log.js';
 import { portalUri } from '../shared/routes/context.js';
 import { createFastVerify } from '../shared/routes/verify-fast.js';
@@ -22,6 +23,8 @@ export interface VerifyRuntime {
   now: () => number;
   /** The sessions table (the per-container verify cache goes in front of it here). */
   store: SessionStore & SessionInventory;
+  /** Identity-assertion minting by portal name (`lambdaAssertions`); absent when no portal has it on. */
+  assertions?: ReadonlyMap<string, IdentityAssertions>;
 }
 
 export interface VerifyHandlerOptions {
@@ -52,6 +55,7 @@ export function verifyLambdaHandler(
     ...deps,
     sessions,
     conditions: new ConditionCache(),
+    assertions: rt.assertions,
     // `?html=1`: the "authenticated" page is served by the login function, so send the browser there.
     authenticatedPage: (pr) => redirect(303, `${portalUri(deps, pr)}${ROUTES.authenticated.suffix}`, 'Redirecting'),
   });

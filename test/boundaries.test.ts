@@ -254,3 +254,31 @@ describe.each(['login', 'callback'])('the %s bundle', (fn) => {
     expect(has(bundleGraph(fn).files, 'node_modules/@aws-sdk/credential-provider-node/')).toBe(false);
   });
 });
+
+describe('what the verify function evaluates at a cold start', () => {
+  interface Outputs {
+    outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown> }>;
+  }
+  const meta: Outputs = JSON.parse(readFileSync(join(ROOT, 'dist', 'verify', 'meta.json'), 'utf8'));
+
+  /** Output files index.mjs loads statically (import statements), itself included. */
+  function staticClosure(): string[] {
+    const seen = new Set<string>();
+    const queue = Object.keys(meta.outputs).filter((o) => o.endsWith('/index.mjs'));
+    while (queue.length > 0) {
+      const out = queue.shift() as string;
+      if (seen.has(out)) continue;
+      seen.add(out);
+      for (const i of meta.outputs[out]?.imports ?? []) if (i.kind === 'import-statement') queue.push(i.path);
+    }
+    return [...seen];
+  }
+
+  it('keeps the SSM client (identity-assertion keys) in a chunk loaded only when the feature is on', () => {
+    const eager = staticClosure().flatMap((o) => Object.keys(meta.outputs[o]?.inputs ?? {}));
+    const all = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs));
+    expect(all.some((f) => f.includes('node_modules/@aws-sdk/client-ssm/'))).toBe(true);
+    expect(eager.filter((f) => f.includes('node_modules/@aws-sdk/client-ssm/'))).toEqual([]);
+    expect(eager.some((f) => f.includes('functions/ssm-parameter.ts'))).toBe(false);
+  });
+});

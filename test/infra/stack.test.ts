@@ -2,7 +2,7 @@
  * The synthesized stack of one stage: resources, IAM exactly as narrow as the route split needs, outputs, no secret
  * anywhere in the cloud assembly, cdk-nag and CloudFormation's own template validation.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { App, Errors } from 'aws-cdk-lib';
@@ -166,6 +166,18 @@ describe('the functions', () => {
     });
   });
 
+  it('stages every chunk a bundle loads beside its index.mjs, and no source map', () => {
+    const assets = filesUnder(outdir).filter((f) => f.endsWith('/index.mjs'));
+    expect(assets).toHaveLength(3);
+    for (const index of assets) {
+      const dir = dirname(index);
+      const chunkImports = [...readFileSync(index, 'utf8').matchAll(/["']\.\/(chunks\/[\w-]+\.mjs)["']/g)];
+      expect(chunkImports.length).toBeGreaterThan(0);
+      for (const [, chunk] of chunkImports) expect(existsSync(join(dir, chunk ?? ''))).toBe(true);
+    }
+    expect(filesUnder(outdir).filter((f) => f.endsWith('.map'))).toEqual([]);
+  });
+
   it('bundles each function with a config.json that references secrets and holds none', () => {
     const configs = filesUnder(outdir).filter((f) => f.endsWith('/config.json'));
     expect(configs).toHaveLength(3);
@@ -256,7 +268,7 @@ describe('secrets', () => {
 });
 
 describe('the HTTP API', () => {
-  it('routes the check, the bearer API and the health check to verify, the callback to callback, the rest to login', () => {
+  it('routes the check, the bearer API, the health check and the JWKS to verify, the callback to callback, the rest to login', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => {
       const p = r.Properties as { RouteKey: string; Target: unknown };
       return [
@@ -270,8 +282,10 @@ describe('the HTTP API', () => {
       'GET /api/portals/{portal}/verify': 'verify',
       'GET /healthz': 'verify',
       'GET /portals/{portal}/oauth2/callback': 'callback',
+      'GET /portals/{portal}/.well-known/jwks.json': 'verify',
       'GET /': 'verify',
       'GET /oauth2/callback': 'callback',
+      'GET /.well-known/jwks.json': 'verify',
     });
   });
 
