@@ -90,6 +90,14 @@ export function loadAwsConfig(file: string, target: DeployTarget = {}): AwsConfi
     if (config.sessions[key] !== undefined && !(key === 'tableName' && config.sessions[key] === 'tfa-sessions'))
       aws.push({ level: 'warn', message: `sessions.${key} is ignored on AWS: the stack creates and names the table` });
 
+  for (const [i, portal] of config.portals.entries())
+    if (portal.identityAssertion?.keyFile !== undefined)
+      issues.push({
+        path: `portals[${i}].identityAssertion.keyFile`,
+        message:
+          'on AWS the stack creates the identity assertion keys in SSM Parameter Store (a key file would be bundled into the Lambda asset): remove keyFile',
+      });
+
   const providers: ProviderPlan[] = [];
   for (const [i, portal] of config.portals.entries())
     for (const [j, provider] of portal.providers.entries()) {

@@ -22,6 +22,7 @@ import { DEFAULT_IDENTITY_HEADER_NAMES } from '../shared/config/identity-headers
 import { portalPath } from '../shared/config/routes.js';
 import type { Config, PortalConfig, ProviderConfig } from '../shared/config/types.js';
 import { TABLE_SCHEMA } from '../shared/sessions/table.js';
+import { AssertionKeys } from './assertion-keys.js';
 import { type AwsConfig, bundledConfig, loadAwsConfig, type ProviderPlan } from './aws-config.js';
 import { validationError } from './errors.js';
 import { apiRoutes, DEFAULT_ROUTE_FUNCTION } from './routes.js';
@@ -99,6 +100,13 @@ export interface ForwardAuthProps {
    * @default false - enable it once yourself: `aws iam enable-outbound-web-identity-federation`
    */
   readonly enableOutboundWebIdentityFederation?: boolean;
+  /**
+   * Rotation counter of the identity-assertion keys (portals with `identityAssertion` on). Raising it rotates them
+   * at the next deploy: the next key, published since the previous rotation, starts signing; a new next key is made;
+   * the retiring key stays published until the following rotation (docs/aws.md).
+   * @default 0
+   */
+  readonly identityAssertionKeyRotation?: number;
 }
 
 /** A Secrets Manager secret the stack created for a provider; its value is put by the operator after deploying. */
@@ -133,6 +141,8 @@ export class ForwardAuth extends Construct {
   readonly webIdentityAudiences: string[];
   /** The account's STS issuer URL, when `enableOutboundWebIdentityFederation` is set (a deploy-time value). */
   readonly webIdentityIssuer?: string;
+  /** The identity-assertion key set (SSM SecureString and its generator), when a portal has the feature on. */
+  readonly assertionKeys?: AssertionKeys;
 
   constructor(scope: Construct, id: string, props: ForwardAuthProps) {
     super(scope, id);
@@ -216,6 +226,24 @@ export class ForwardAuth extends Construct {
     this.importSecrets(loaded);
     this.webIdentityAudiences = this.grantWebIdentity(loaded);
     if (props.enableOutboundWebIdentityFederation) this.webIdentityIssuer = this.enableWebIdentityFederation();
+    // Identity assertions: the keys are generated in SSM at deploy time; verify may read that one parameter. Its
+    // environment carries the parameter's name and the rotation counter (a new value starts fresh containers, which
+    // load the rotated keys), never key material.
+    if (this.config.portals.some((p) => p.identityAssertion)) {
+      const rotation = props.identityAssertionKeyRotation ?? 0;
+      if (!Number.isInteger(rotation) || rotation < 0)
+        throw new Error(`ForwardAuth: identityAssertionKeyRotation must be a whole number ≥ 0 (got ${rotation})`);
+      const keys = new AssertionKeys(this, 'AssertionKeys', {
+        rotation,
+        removalPolicy,
+        logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      });
+      keys.grantRead(this.verifyFunction);
+      this.verifyFunction.addEnvironment(ENV.assertionKeyParameter, keys.parameterName);
+      this.verifyFunction.addEnvironment('TFA_ASSERTION_KEY_ROTATION', String(rotation));
+      this.verifyFunction.node.addDependency(keys.resource);
+      this.assertionKeys = keys;
+    }
 
     // 5. Front doors: the HTTP API (browsers, and Traefik if it prefers) and the verify Function URL (Traefik).
     const integration = (name: FunctionName, f: lambda.IFunction) =>

@@ -50,6 +50,8 @@ const stageSchema = z.strictObject({
   memorySize: z.number().int().min(128).max(10240).optional(),
   callbackRoleName: z.string().optional(),
   enableOutboundWebIdentityFederation: z.boolean().optional(),
+  /** Raise by one and deploy to rotate the identity-assertion keys (docs/aws.md). */
+  identityAssertionKeyRotation: z.number().int().min(0).optional(),
 });
 export type StageConfig = z.infer<typeof stageSchema>;
 
@@ -130,6 +132,7 @@ export function resolveStage(
       memorySize: s.memorySize,
       callbackRoleName: s.callbackRoleName,
       enableOutboundWebIdentityFederation: s.enableOutboundWebIdentityFederation,
+      identityAssertionKeyRotation: s.identityAssertionKeyRotation,
     },
   };
 }
