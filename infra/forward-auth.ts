@@ -232,7 +232,11 @@ export class ForwardAuth extends Construct {
     if (this.config.portals.some((p) => p.identityAssertion)) {
       const rotation = props.identityAssertionKeyRotation ?? 0;
       if (!Number.isInteger(rotation) || rotation < 0)
-        throw new Error(`ForwardAuth: identityAssertionKeyRotation must be a whole number ≥ 0 (got ${rotation})`);
+        throw validationError(
+          'IdentityAssertionKeyRotation',
+          `identityAssertionKeyRotation must be a whole number ≥ 0 (got ${rotation}): raise it by one to rotate the keys`,
+          this,
+        );
       const keys = new AssertionKeys(this, 'AssertionKeys', {
         rotation,
         removalPolicy,

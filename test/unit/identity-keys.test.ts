@@ -71,13 +71,11 @@ describe('identity assertion keys', () => {
     const jwk = generatePrivateJwk();
     const { d: _d, ...publicOnly } = jwk;
 
-    // Act
-    const twice = keySetFromPrivateJwks([jwk, jwk], 'set');
-    const pub = keySetFromPrivateJwks([publicOnly], 'set');
-
-    // Assess
-    await expect(twice).rejects.toThrow('set: key 2 is listed twice');
-    await expect(pub).rejects.toThrow('set: key 1 is not an EC P-256 private key');
+    // Act + Assess
+    await expect(keySetFromPrivateJwks([jwk, jwk], 'set')).rejects.toThrow('set: key 2 is listed twice');
+    await expect(keySetFromPrivateJwks([publicOnly], 'set')).rejects.toThrow(
+      'set: key 1 is not an EC P-256 private key',
+    );
   });
 
   it.each([
