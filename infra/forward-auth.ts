@@ -335,7 +335,11 @@ export class ForwardAuth extends Construct {
       );
       // Listed headers are replaced on the upstream request; an unlisted one would pass from the client untouched.
       // Cookie: the answer's (the browser's minus the session and state cookies), deleted when the answer has none.
-      const headers = [...identityHeaderNames(p), ...(p.stripAuthCookies ? ['Cookie'] : [])];
+      const headers = [
+        ...identityHeaderNames(p),
+        ...(p.identityAssertion ? [p.identityAssertion.header] : []),
+        ...(p.stripAuthCookies ? ['Cookie'] : []),
+      ];
       if (headers.length > 0) lines.push('        authResponseHeaders:', ...headers.map((h) => `          - ${h}`));
       // Our answers are a few hundred bytes; Traefik (>= 2.11.38 / 3.6.9) warns at startup without a limit.
       lines.push(`        maxResponseBodySize: ${TRAEFIK_MAX_RESPONSE_BODY}`);

@@ -92,6 +92,13 @@ describe('the identity assertion keys in the stack', () => {
     });
   });
 
+  it('lists the assertion header in the printed Traefik middleware', () => {
+    const outputs = s.template.findOutputs('TraefikMiddleware');
+    const text = JSON.stringify(Object.values(outputs)[0]?.Value);
+    expect(text).toContain('authResponseHeaders:');
+    expect(text).toMatch(/X-Forwarded-Displayname\\n {10}- X-Forward-Auth-Assertion\\n {10}- Cookie/);
+  });
+
   it('gives the generator get/put/delete on the parameter only, and login and callback no SSM at all', () => {
     const generator = roleStatements(s.template, 'ForwardAuthAssertionKeysRole');
     expect(actionsOf(generator).filter((a) => a.startsWith('ssm:'))).toEqual([
