@@ -18,6 +18,8 @@ export interface HostMatch {
   cookieDomain: string;
   /** Host (with optional port) of the auth server's own URLs. */
   authHost: string;
+  /** The `server.domains` entry the host falls under; undefined without configured domains or for an IP host. */
+  domain?: string;
 }
 
 /**
@@ -35,7 +37,9 @@ export function matchHost(config: Config, rawHost: string): HostMatch | undefine
     if ((host === d.domain || host.endsWith(`.${d.domain}`)) && (!best || d.domain.length > best.domain.length))
       best = d;
   }
-  return best ? { cookieDomain: cookieDomainFor(best.domain), authHost: best.authHost } : undefined;
+  return best
+    ? { cookieDomain: cookieDomainFor(best.domain), authHost: best.authHost, domain: best.domain }
+    : undefined;
 }
 
 /**

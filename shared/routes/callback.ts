@@ -90,6 +90,8 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
       createdAt: now,
       expiresAt,
       device: deviceOf(pr),
+      // The domain the cookie is scoped to: the session is not accepted under another configured domain.
+      domain: returnHost.domain,
     },
     // Sealed under the new session token: the ID token for RP-initiated logout, the refresh token for revalidation.
     { idToken: signIn.idToken, refreshToken: signIn.refreshToken },

@@ -7,27 +7,63 @@ import { type CoreDeps, cookieScope, findProvider, type PortalRequest, sessionCo
 export interface SessionLookup {
   session?: Session;
   provider?: ProviderConfig;
+  /** The cookie value of `session` (to key per-session caches by its hash; never logged). */
+  token?: string;
   /** Set-Cookie values clearing a session cookie that is malformed, unknown, revoked or expired. */
   clear: string[];
 }
 
 /**
- * The portal session of a request. A session only counts for the portal it was created in and while its provider
- * is still configured there; anything else clears the cookie (malformed ones are logged as suspicious).
+ * The portal session of a request. A session only counts for the portal it was created in, while its provider is
+ * still configured there, and under the configured domain it was issued for: a browser may hold one session cookie
+ * per nested domain (`example.com` and `sub.example.com`), so every cookie of that name is tried, in header order.
+ * Anything else clears the cookie (malformed ones are logged as suspicious), except a session of another domain: that
+ * cookie belongs to the other domain, which still accepts it.
  */
 export async function currentSession(
   deps: CoreDeps & { sessions: SessionReader },
   pr: PortalRequest,
 ): Promise<SessionLookup> {
   const name = sessionCookieName(deps, pr.portal);
-  const token = pr.cookies[name];
-  if (token === undefined) return { clear: [] };
-  if (isWellFormedToken(token)) {
+  const tokens = sessionTokens(pr, name);
+  if (tokens.length === 0) return { clear: [] };
+  let foreign: string | undefined;
+  for (const token of tokens) {
+    if (!isWellFormedToken(token)) {
+      pr.log.warn('Session cookie may be malformed or tampered with');
+      continue;
+    }
     const session = await deps.sessions.get(token, deps.now());
     const provider = session?.portal === pr.portal.name ? findProvider(pr.portal, session.provider) : undefined;
-    if (session && provider) return { session, provider, clear: [] };
-  } else {
-    pr.log.warn('Session cookie may be malformed or tampered with');
+    if (!session || !provider) continue;
+    // Sessions stored before `domain` existed, and hosts outside configured domains, are not domain-bound.
+    if (session.domain !== undefined && pr.host.domain !== undefined && session.domain !== pr.host.domain) {
+      foreign = session.domain;
+      continue;
+    }
+    return { session, provider, token, clear: [] };
+  }
+  if (foreign !== undefined) {
+    pr.log.warn('Session was issued for another domain; not accepted here', {
+      issuedFor: foreign,
+      domain: pr.host.domain,
+    });
+    return { clear: [] };
   }
   return { clear: [deleteCookie(name, cookieScope(deps, pr.host.cookieDomain))] };
+}
+
+/** Every value of the session cookie, in header order (usually one: the common case costs one string search). */
+function sessionTokens(pr: PortalRequest, name: string): string[] {
+  const first = pr.cookies[name];
+  if (first === undefined) return [];
+  const header = pr.req.headers.get('cookie') ?? '';
+  const needle = `${name}=`;
+  if (header.indexOf(needle) === header.lastIndexOf(needle)) return [first];
+  const values: string[] = [];
+  for (const part of header.split(';')) {
+    const pair = part.trim();
+    if (pair.startsWith(needle)) values.push(pair.slice(needle.length));
+  }
+  return values.length > 0 ? values : [first];
 }

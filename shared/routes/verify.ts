@@ -14,7 +14,6 @@ import {
   type PortalRequest,
   portalUri,
   STATE_COOKIE_PREFIX,
-  sessionCookieName,
 } from './context.js';
 import { identityHeaders } from './identity-headers.js';
 import { readLogoutNotice } from './logout-notice.js';
@@ -49,8 +48,8 @@ export interface VerifyDeps extends CoreDeps {
  */
 export async function verifyRoute(deps: VerifyDeps, pr: PortalRequest): Promise<Response> {
   // 1. Look up the session (cached per container); malformed or unknown cookies are cleared.
-  const { session, provider, clear } = await currentSession(deps, pr);
-  if (session && provider) return authorized(deps, pr, session, provider.displayName);
+  const { session, provider, token, clear } = await currentSession(deps, pr);
+  if (session && provider) return authorized(deps, pr, session, token ?? '', provider.displayName);
 
   const returnUrl = checkedReturnUrl(deps, pr);
   const logout = readLogoutNotice(pr);
@@ -104,6 +103,7 @@ async function authorized(
   deps: VerifyDeps,
   pr: PortalRequest,
   session: Session,
+  token: string,
   providerDisplayName: string,
 ): Promise<Response> {
   // Conditions come from `?if=` (Traefik address) or the X-Forward-Auth-If header, never both.
@@ -139,7 +139,7 @@ async function authorized(
     headers.set(
       assertionConfig.header,
       await assertions.assertion({
-        sessionKey: sha256(pr.cookies[sessionCookieName(deps, pr.portal)] ?? ''),
+        sessionKey: sha256(token),
         session,
         issuer: portalUri(deps, { ...pr, shortRoute: false }),
         audience: appOrigin(pr),

@@ -68,6 +68,7 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory {
             profile: JSON.stringify(session.profile),
             createdAt: session.createdAt,
             expiresAt: session.expiresAt,
+            domain: session.domain,
             [TABLE.ttlAttribute]: ttlSeconds(session.expiresAt),
             ua: session.device?.userAgent,
             ip: session.device?.ip,
@@ -99,6 +100,7 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory {
       expiresAt: item.expiresAt,
       ...(item.ua || item.ip ? { device: { userAgent: optional(item.ua), ip: optional(item.ip) } } : {}),
       ...(typeof item.vault === 'string' ? { sealed: item.vault } : {}),
+      ...(typeof item.domain === 'string' ? { domain: item.domain } : {}),
     };
   }
 

@@ -18,6 +18,11 @@ export interface Session {
    * only a request carrying the cookie can open them. Set by the store from `create`'s `secrets`.
    */
   sealed?: string;
+  /**
+   * The `server.domains` entry the session cookie was issued for. A check under another configured domain does not
+   * accept it (DESIGN §3.12). Absent on sessions stored before this field existed, and without configured domains.
+   */
+  domain?: string;
 }
 
 export interface Device {

@@ -274,3 +274,84 @@ describe('the signed identity assertion (conformance: verified with jose against
     expect(jwks.keys[1]?.x).toBe((await exportJWK(pair2.publicKey)).x);
   });
 });
+
+describe('sessions stay on the domain they were issued for', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      config: (issuer) =>
+        basicConfig(issuer, {
+          server: {
+            domains: [
+              { domain: 'example.com', authHost: 'auth.example.com' },
+              { domain: 'sub.example.com', authHost: 'auth.sub.example.com' },
+              { domain: 'example.org', authHost: 'auth.example.org' },
+            ],
+          },
+        }),
+    });
+  });
+  afterAll(() => stack?.close());
+
+  it('returns 303 to sign in on the other domain for a session cookie lifted from example.com, clearing nothing', async () => {
+    // Prepare: a session issued on example.com, replayed by hand against an app on example.org.
+    const b = stack.browser();
+    await b.login('https://app.example.com/');
+    const token = (await b.jar.getCookies('https://app.example.com/')).find((c) => c.key === 'tf_sess_main')?.value;
+    const thief = stack.browser();
+    await thief.jar.setCookie(`tf_sess_main=${token}; Domain=example.org; Path=/`, 'https://app.example.org/');
+
+    // Act
+    const hop = await thief.request('https://app.example.org/payroll', { headers: { Accept: 'text/html' } });
+    const stillHome = await b.request('https://app.example.com/');
+
+    // Assess
+    expect(hop.status).toBe(303);
+    expect(hop.headers.get('location')).toMatch(/^https:\/\/auth\.example\.org\/portals\/main\/signin\?state=/);
+    expect(hop.headers.getSetCookie().filter((c) => c.startsWith('tf_sess_main='))).toEqual([]);
+    expect(stillHome.status).toBe(200);
+    expect(stack.logs.some((l) => l.includes('Session was issued for another domain'))).toBe(true);
+    expect(stack.logs.some((l) => l.includes(token ?? 'no-token'))).toBe(false);
+  });
+
+  it('accepts a session stored before sessions recorded their domain, on any configured domain', async () => {
+    // Prepare: an item without `domain`, as every session written by an earlier release.
+    const token = await stack.server.sessions.create({
+      portal: 'main',
+      provider: 'pocketid',
+      profile: { id: 'legacy', name: { full: 'Legacy User' } },
+      createdAt: Date.now(),
+      expiresAt: Date.now() + 3_600_000,
+    });
+    const b = stack.browser();
+    await b.jar.setCookie(`tf_sess_main=${token}; Domain=example.org; Path=/`, 'https://app.example.org/');
+
+    // Act
+    const hop = await b.request('https://app.example.org/');
+
+    // Assess
+    expect(hop.status).toBe(200);
+    expect(hop.headers.get('x-forwarded-user')).toBe('legacy');
+  });
+
+  it('makes a browser sign in again under a nested domain, then keeps both sessions working', async () => {
+    // Prepare: signed in on example.com, whose cookie the browser also sends to *.sub.example.com.
+    const b = stack.browser();
+    await b.login('https://app.example.com/');
+
+    // Act
+    const first = await b.request('https://app.sub.example.com/', { headers: { Accept: 'text/html' } });
+    await b.login('https://app.sub.example.com/');
+    const sub = await b.request('https://app.sub.example.com/');
+    const parent = await b.request('https://app.example.com/');
+
+    // Assess
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toMatch(/^https:\/\/auth\.sub\.example\.com\/portals\/main\/signin/);
+    expect(
+      (await b.jar.getCookies('https://app.sub.example.com/')).filter((c) => c.key === 'tf_sess_main'),
+    ).toHaveLength(2);
+    expect(sub.status).toBe(200);
+    expect(parent.status).toBe(200);
+  });
+});
