@@ -77,6 +77,7 @@ function variants(): Variant[] {
   });
 
   // AwsWebIdentity: the callback role may call sts:GetWebIdentityToken; the opt-in custom resource enables federation.
+  // Also the identity assertion: the key-generating custom resource and verify's SSM grant.
   const dir = mkdtempSync(join(tmpdir(), 'tfa-cfn-lint-config-'));
   const webIdentityConfig = join(dir, 'tfa-config.yaml');
   writeFileSync(
@@ -86,6 +87,7 @@ function variants(): Variant[] {
       portals: [
         {
           name: 'main',
+          identityAssertion: { enabled: true },
           providers: [
             { pocketID: { endpoint: 'https://id.example.com', clientID: 'c1', clientAssertion: 'AwsWebIdentity' } },
           ],
@@ -101,6 +103,7 @@ function variants(): Variant[] {
       env: { account: '222222222222', region: 'us-west-2' },
       configFile: webIdentityConfig,
       enableOutboundWebIdentityFederation: true,
+      identityAssertionKeyRotation: 1,
     },
   });
   return list;

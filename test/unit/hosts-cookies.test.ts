@@ -61,8 +61,8 @@ describe('upstream DomainForHost (matchHost)', () => {
     // Act
     const got = matchHost(c, host);
 
-    // Assess
-    expect(got).toEqual({ cookieDomain, authHost });
+    // Assess: `domain` is the configured entry, which sessions record (cookieDomain is what the cookie is scoped to).
+    expect(got).toEqual({ cookieDomain, authHost, domain: cookieDomain });
   });
 
   it.each([
@@ -78,9 +78,17 @@ describe('upstream DomainForHost (matchHost)', () => {
     const parent = matchHost(c, 'www.example.com');
 
     // Assess
-    expect(nested).toEqual({ cookieDomain: 'apps.example.com', authHost: 'apps.example.com' });
-    expect(exact).toEqual({ cookieDomain: 'apps.example.com', authHost: 'apps.example.com' });
-    expect(parent).toEqual({ cookieDomain: 'example.com', authHost: 'example.com' });
+    expect(nested).toEqual({
+      cookieDomain: 'apps.example.com',
+      authHost: 'apps.example.com',
+      domain: 'apps.example.com',
+    });
+    expect(exact).toEqual({
+      cookieDomain: 'apps.example.com',
+      authHost: 'apps.example.com',
+      domain: 'apps.example.com',
+    });
+    expect(parent).toEqual({ cookieDomain: 'example.com', authHost: 'example.com', domain: 'example.com' });
   });
 
   it.each(['app.evil.com', 'notexample.com', 'example.com.evil.com', 'example.co', 'com', '', '   '])(
@@ -136,7 +144,7 @@ describe('upstream DomainForHost (matchHost)', () => {
     const got = matchHost(c, 'localhost:3000');
 
     // Assess
-    expect(got).toEqual({ cookieDomain: '', authHost: 'localhost' });
+    expect(got).toEqual({ cookieDomain: '', authHost: 'localhost', domain: 'localhost' });
   });
 
   it.each([
