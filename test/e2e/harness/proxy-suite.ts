@@ -71,9 +71,10 @@ export function proxyBehaviour(o: ProxySuiteOptions): void {
     ]);
     const sent = await cookieHeader(context, app);
 
-    // Act
+    // Act (closing only once the page is idle: a favicon fetch cut off mid-check would make the proxy log an error)
     await page.goto(`${app.appOrigin}/cookies/after`);
     const echoed = await echoedOnPage(page);
+    await page.waitForLoadState('networkidle');
     await context.close();
 
     // Assess: the browser did send the session cookie; the app got everything else, byte for byte.
@@ -90,6 +91,7 @@ export function proxyBehaviour(o: ProxySuiteOptions): void {
     const { context, page } = await openPage(o.browser());
     await signInThroughProxy(page, app, '/cookies/only-session');
     const cookie = await cookieHeader(context, app);
+    await page.waitForLoadState('networkidle');
     await context.close();
 
     // Act
