@@ -3,34 +3,31 @@
  * speaking the real JSON 1.1 protocol, so the real SDK path runs) once per container, signs assertions and serves the
  * JWKS through the HTTP API; an app verifies them with jose.
  */
-import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config-asset.js';
 import { newStoredKeys } from '../../shared/identity/keys.js';
 import { FakeSsm } from '../helpers/fakes/ssm.js';
 import { type Deployment, pocketIdConfig, startDeployment } from './helpers/deployment.js';
-import { type Bundles, LambdaBrowser, loadBundles } from './helpers/lambda-browser.js';
+import { LambdaBrowser } from './helpers/lambda-browser.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PARAMETER = '/TfaServerless/ForwardAuth/identity-assertion-keys';
 const APP = 'https://app.example.com/reports';
 
 let deployment: Deployment;
 let ssm: FakeSsm;
-let bundles: Bundles;
 
 beforeAll(async () => {
   ssm = new FakeSsm();
   await ssm.start();
   ssm.put(PARAMETER, newStoredKeys());
+  // What the stack sets on verify, plus the SDK's endpoint override; the bundles read it at load.
+  process.env[ENV.assertionKeyParameter] = PARAMETER;
+  process.env.AWS_ENDPOINT_URL_SSM = ssm.url;
   deployment = await startDeployment({
     rawConfig: (issuer) =>
       pocketIdConfig(issuer, { logs: { level: 'error' }, portal: { identityAssertion: { enabled: true } } }),
   });
-  process.env[ENV.assertionKeyParameter] = PARAMETER;
-  process.env.AWS_ENDPOINT_URL_SSM = ssm.url;
-  bundles = loadBundles(ROOT);
 });
 
 afterAll(async () => {
@@ -40,8 +37,8 @@ afterAll(async () => {
 
 const browser = (verifyVia: 'functionUrl' | 'api') =>
   new LambdaBrowser({
-    bundles,
-    config: deployment.config,
+    aws: deployment.aws,
+    ca: deployment.pki.caPEM,
     idp: deployment.idp.issuer,
     authHost: 'auth.example.com',
     verifyVia,
