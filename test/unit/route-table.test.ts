@@ -48,6 +48,8 @@ describe('apiRoutes', () => {
       'GET /api/portals/{portal}/verify verify',
       'GET /auth/api/portals/{portal}/verify verify',
       'GET /healthz verify',
+      'GET /auth/portals/{portal}/.well-known/jwks.json verify',
+      'GET /auth/.well-known/jwks.json verify',
       'GET /auth/portals/{portal}/oauth2/callback callback',
       'GET /auth/oauth2/callback callback',
     ]);
