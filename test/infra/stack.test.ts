@@ -166,16 +166,19 @@ describe('the functions', () => {
     });
   });
 
-  it('stages every chunk a bundle loads beside its index.mjs, and no source map', () => {
+  it('stages every chunk a bundle loads beside its index.mjs, each with its source map', () => {
     const assets = filesUnder(outdir).filter((f) => f.endsWith('/index.mjs'));
     expect(assets).toHaveLength(3);
     for (const index of assets) {
       const dir = dirname(index);
       const chunkImports = [...readFileSync(index, 'utf8').matchAll(/["']\.\/(chunks\/[\w-]+\.mjs)["']/g)];
       expect(chunkImports.length).toBeGreaterThan(0);
-      for (const [, chunk] of chunkImports) expect(existsSync(join(dir, chunk ?? ''))).toBe(true);
+      for (const [, chunk] of chunkImports) {
+        expect(existsSync(join(dir, chunk ?? ''))).toBe(true);
+        expect(existsSync(join(dir, `${chunk}.map`))).toBe(true);
+      }
+      expect(existsSync(`${index}.map`)).toBe(true);
     }
-    expect(filesUnder(outdir).filter((f) => f.endsWith('.map'))).toEqual([]);
   });
 
   it('bundles each function with a config.json that references secrets and holds none', () => {
