@@ -96,14 +96,19 @@ export function createFastVerify(
     if (token === undefined || !isWellFormedToken(token)) return undefined;
     // Without X-Forwarded-Host nor Host, the core falls back on its URL's host: leave that rare case to it.
     if (req.header('x-forwarded-host') === undefined && req.header('host') === undefined) return undefined;
+    let domain: string | undefined;
     try {
       const fwd = readForwardedFrom((n) => req.header(n) ?? null, '', req.protocol);
-      if (!matchHost(config, fwd.host)) return undefined;
+      const host = matchHost(config, fwd.host);
+      if (!host) return undefined;
+      domain = host.domain;
     } catch {
       return undefined;
     }
     const session = await deps.sessions.get(token, deps.now());
     if (!session || session.portal !== route.portal.name) return undefined;
+    // A session issued for another configured domain: the core answers (303 to sign in there; DESIGN §3.12).
+    if (session.domain !== undefined && domain !== undefined && session.domain !== domain) return undefined;
     let parts = prepared.get(session);
     if (parts === undefined) {
       const provider = findProvider(route.portal, session.provider);

@@ -8,13 +8,7 @@ import { jsonResponse, redirect, textResponse } from '../http/responses.js';
 import type { IdentityAssertions } from '../identity/assertion.js';
 import type { Profile } from '../profile.js';
 import type { Session, SessionReader } from '../sessions/types.js';
-import {
-  type CoreDeps,
-  isTruthy,
-  type PortalRequest,
-  portalUri,
-  STATE_COOKIE_PREFIX,
-} from './context.js';
+import { type CoreDeps, isTruthy, type PortalRequest, portalUri, STATE_COOKIE_PREFIX } from './context.js';
 import { identityHeaders } from './identity-headers.js';
 import { readLogoutNotice } from './logout-notice.js';
 import { currentSession } from './session-lookup.js';
