@@ -19,6 +19,7 @@ import { validateConfig } from '../shared/config/load.js';
 import { DynamoStore } from '../shared/sessions/dynamodb.js';
 import { startEmbeddedDynamoDB } from '../shared/sessions/embedded.js';
 import { ensureTable } from '../shared/sessions/ensure-table.js';
+import { assertionCosts } from './assertion.js';
 import { coldStarts, serverStarts } from './cold-start.js';
 import { monthly, perMillion } from './cost.js';
 import { benchConfig, FORWARDED, LAMBDA_ENV, lambdaConfig, PORTAL, PROFILE, TABLE_NAME } from './fixtures.js';
@@ -321,6 +322,16 @@ async function main(): Promise<void> {
         (k) =>
           `| ${k} | ${fmt(cold[k])} | ${(cold[k].median / cold.node.median).toFixed(2)} | ${((cold.sizes[k] ?? 0) / 1024).toFixed(0)} KB |`,
       ),
+    );
+
+    progress('identity assertion');
+    const a = await assertionCosts(QUICK ? 200 : 5000);
+    extra.push(
+      '\nIdentity assertion (in process, median): ' +
+        `${a.bytes} bytes; ES256 sign on a cache miss ${a.signUs.toFixed(1)} µs; ` +
+        `cached answer ${a.hitUs.toFixed(2)} µs; key set load ${a.keyLoadMs.toFixed(2)} ms; ` +
+        `SSM client import in a fresh process ${a.ssmImportMs.toFixed(0)} ms (unbundled: an upper bound) ` +
+        '— the cold-start cost on Lambda, plus one SSM GetParameter per container (not measurable here)',
     );
 
     progress('standalone server start');
