@@ -118,7 +118,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     authenticatedPage: pages.authenticatedPage,
     staticAssets: pages.staticAssets,
   });
-  registerCallbackRoutes(app, { ...deps, sessions, states: store, providers });
+  registerCallbackRoutes(app, { ...deps, sessions, states: store, backchannel: store, providers });
 
   const tls = serverTls(config, opts.configDir);
   // Signed-in checks on the fast path, everything else through node-server, whose lighter Request/Response globals
@@ -148,6 +148,12 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     // RP-initiated logout comes back here; providers refuse an unregistered post_logout_redirect_uri.
     for (const url of cb.postLogoutUrls)
       log.info(`Register this post-logout redirect URL at ${cb.displayName}`, {
+        url,
+        portal: cb.portal,
+        provider: cb.provider,
+      });
+    for (const url of cb.backchannelLogoutUrls)
+      log.info(`Register this back-channel logout URL at ${cb.displayName}`, {
         url,
         portal: cb.portal,
         provider: cb.provider,

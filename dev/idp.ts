@@ -186,6 +186,12 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
       email: ['email', 'email_verified'],
       groups: ['groups'],
     },
+    // Back-channel logout calls go to loopback servers here (the demo, tests); oidc-provider's default fetch refuses
+    // special-use addresses (its SSRF guard), which is right for production and wrong for a development IdP.
+    fetch: (input: string | URL | Request, init?: RequestInit) => {
+      const { dispatcher: _guard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(input, rest);
+    },
     // Pocket ID puts the claims of the granted scopes in the ID token itself.
     conformIdTokenClaims: false,
     loadExistingGrant: async (ctx) => {

@@ -20,6 +20,6 @@ const secrets = new SecretResolver({ secretsManager: (id) => fetchSecretString(i
 const providers = buildProviderRegistry(rt.config, providerDeps(rt.env, secrets));
 // Browser-facing failures (a replayed or expired login) get the portal's HTML error page, as on the standalone server.
 const app = createApp(rt.deps, { errorPage: portalPages(rt.deps).errorPage, metrics: emfMetrics('callback') });
-registerCallbackRoutes(app, { ...rt.deps, sessions: rt.store, states: rt.store, providers });
+registerCallbackRoutes(app, { ...rt.deps, sessions: rt.store, states: rt.store, backchannel: rt.store, providers });
 
 export const handler = lambdaHandler(app);

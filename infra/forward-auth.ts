@@ -215,13 +215,16 @@ export class ForwardAuth extends Construct {
     this.grantTable(this.loginFunction, 'GetItem', 'BatchGetItem', 'PutItem', 'DeleteItem', 'BatchWriteItem');
     // "Log out everywhere" (POST logout?everywhere=1) and the signed-in page's session list find a user's sessions
     // through the byUser index.
-    iam.Grant.addToPrincipal({
-      grantee: this.loginFunction,
-      actions: ['dynamodb:Query'],
-      resourceArns: [`${this.table.tableArn}/index/${TABLE_SCHEMA.userIndex.name}`],
-    });
-    // GetItem only tells a used login state from another browser's, after a conditional delete failed.
-    this.grantTable(this.callbackFunction, 'GetItem', 'PutItem', 'DeleteItem');
+    // Back-channel logout (callback function) finds a user's sessions the same way when the token names no known sid.
+    for (const grantee of [this.loginFunction, this.callbackFunction])
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['dynamodb:Query'],
+        resourceArns: [`${this.table.tableArn}/index/${TABLE_SCHEMA.userIndex.name}`],
+      });
+    // GetItem only tells a used login state from another browser's, after a conditional delete failed. UpdateItem
+    // records each sign-in's provider session id, BatchGetItem reads a user's sessions: both for back-channel logout.
+    this.grantTable(this.callbackFunction, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem');
     for (const { secret } of this.createdSecrets) secret.grantRead(this.callbackFunction);
     this.importSecrets(loaded);
     this.webIdentityAudiences = this.grantWebIdentity(loaded);

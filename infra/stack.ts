@@ -28,6 +28,12 @@ export class ForwardAuthStack extends Stack {
           cb.postLogoutUrls.join(' '),
           `Register as post-logout redirect URI(s) at ${cb.displayName} (Pocket ID: Logout Callback URLs; portal '${cb.portal}', provider '${cb.provider}')`,
         );
+      if (cb.backchannelLogoutUrls.length > 0)
+        out(
+          `ProviderBackchannelLogoutUrls${i + 1}`,
+          cb.backchannelLogoutUrls.join(' '),
+          `Register as back-channel logout URI at ${cb.displayName} (OpenID Connect Back-Channel Logout; portal '${cb.portal}', provider '${cb.provider}')`,
+        );
     }
     out('VerifyFunctionUrls', fa.checkUrls(fa.verifyUrl.url).join(' '), 'Forward-auth check through the Function URL');
     const apiBase = props.domainName ? `https://${props.domainName}/` : fa.stage.url;

@@ -17,6 +17,8 @@ export interface ProviderCallback {
    * RP-initiated logout. Empty for providers without an end-session endpoint (Google, GitHub).
    */
   postLogoutUrls: string[];
+  /** `…/portals/{portal}/oauth2/backchannel-logout`: the back-channel logout URI (same providers as post-logout). */
+  backchannelLogoutUrls: string[];
 }
 
 /** Provider kinds that may have an end-session endpoint (OpenID Connect RP-Initiated Logout). */
@@ -29,12 +31,16 @@ export function providerCallbacks(config: Config): ProviderCallback[] {
   return config.portals.flatMap((p) => {
     const urls = hosts.flatMap((host) => portalCallbackUrls(config, p.name, host));
     const postLogoutUrls = hosts.flatMap((host) => portalUrls(config, p.name, host, ROUTES.loggedOut.suffix));
+    const backchannelLogoutUrls = hosts.flatMap((host) =>
+      portalUrls(config, p.name, host, ROUTES.backchannelLogout.suffix),
+    );
     return p.providers.map((pr) => ({
       portal: p.name,
       provider: pr.name,
       displayName: pr.displayName,
       urls,
       postLogoutUrls: END_SESSION_KINDS.has(pr.type) ? postLogoutUrls : [],
+      backchannelLogoutUrls: END_SESSION_KINDS.has(pr.type) ? backchannelLogoutUrls : [],
     }));
   });
 }

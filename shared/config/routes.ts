@@ -43,6 +43,14 @@ export const ROUTES = {
   authenticated: { method: 'GET', scope: 'portal', suffix: '/authenticated', fn: 'login', format: 'page' },
   endSession: { method: 'POST', scope: 'portal', suffix: '/sessions/end', fn: 'login', format: 'page' },
   callback: { method: 'GET', scope: 'portal', suffix: '/oauth2/callback', fn: 'callback', format: 'page' },
+  /** OpenID Connect Back-Channel Logout: the provider's server calls it (the callback function reads its JWKS). */
+  backchannelLogout: {
+    method: 'POST',
+    scope: 'portal',
+    suffix: '/oauth2/backchannel-logout',
+    fn: 'callback',
+    format: 'json',
+  },
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, customFetch as joseFetch, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { isLoopbackHost } from '../config/names.js';
 import type { OIDCFamilyConfig, OIDCProviderConfig } from '../config/types.js';
@@ -23,6 +24,18 @@ export interface ProviderDeps {
   fetch?: typeof fetch;
 }
 
+const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+/** The checked claims of a back-channel logout token. */
+export interface LogoutToken {
+  issuer: string;
+  jti: string;
+  sid?: string;
+  sub?: string;
+  iat: number;
+  exp?: JWTPayload['exp'];
+}
+
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /**
@@ -40,6 +53,7 @@ const tokenCapture = new AsyncLocalStorage<{ body?: Record<string, unknown> }>()
  */
 export class OIDCProvider implements OAuthProvider {
   private configuration?: Promise<client.Configuration>;
+  private jwks?: JWTVerifyGetKey;
   private fetchFn?: typeof fetch;
   /**
    * Whether a token response without an ID token may fall back to the userinfo endpoint, as upstream does. Off where
@@ -113,6 +127,39 @@ export class OIDCProvider implements OAuthProvider {
     }
     const sid = typeof idClaims?.sid === 'string' && idClaims.sid !== '' ? idClaims.sid : undefined;
     return { profile, idToken, refreshToken, sid };
+  }
+
+  /**
+   * Verifies a back-channel logout token (OpenID Connect Back-Channel Logout 1.0, section 2.6): signed with a key of
+   * the provider's JWKS, `iss` = the issuer, `aud` contains the client id, `iat` and `jti` present, the
+   * back-channel-logout event, `sid` and/or `sub`, and no `nonce`.
+   * @throws Error (log-safe message) when any check fails
+   */
+  async verifyLogoutToken(token: string): Promise<LogoutToken> {
+    const cfg = await this.getConfiguration();
+    const meta = cfg.serverMetadata();
+    if (!meta.jwks_uri) throw new ProviderError(`provider '${this.config.name}' has no jwks_uri`);
+    if (!this.jwks) {
+      const f = this.deps.fetch ?? createProviderFetch(this.config.tls) ?? fetch;
+      this.jwks = createRemoteJWKSet(new URL(meta.jwks_uri), {
+        [joseFetch]: (url: string, options: RequestInit) => f(url, options),
+      } as Parameters<typeof createRemoteJWKSet>[1]);
+    }
+    const { payload } = await jwtVerify(token, this.jwks, {
+      issuer: meta.issuer,
+      audience: this.config.clientID,
+      requiredClaims: ['iat', 'jti', 'events'],
+      clockTolerance: 60,
+    });
+    const events = payload.events as Record<string, unknown> | undefined;
+    if (typeof events !== 'object' || events === null || typeof events[BACKCHANNEL_EVENT] !== 'object')
+      throw new Error('events claim without the back-channel logout event');
+    if (payload.nonce !== undefined) throw new Error('a logout token must not carry a nonce');
+    const sid = typeof payload.sid === 'string' && payload.sid !== '' ? payload.sid : undefined;
+    const sub = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;
+    if (!sid && !sub) throw new Error('a logout token needs sid or sub');
+    if (typeof payload.jti !== 'string') throw new Error('jti must be a string');
+    return { issuer: meta.issuer, jti: payload.jti, sid, sub, exp: payload.exp, iat: payload.iat as number };
   }
 
   async endSessionEndpoint(): Promise<URL | undefined> {

@@ -3,7 +3,7 @@ import { deleteCookie, setCookie } from '../http/cookies.js';
 import { badRequest, HttpError, unauthorized } from '../http/errors.js';
 import { matchHost } from '../http/hosts.js';
 import { redirect } from '../http/responses.js';
-import type { Device, SessionStore } from '../sessions/types.js';
+import type { BackchannelStore, Device, SessionStore } from '../sessions/types.js';
 import { cookieScope, findProvider, type PortalRequest, sessionCookieName } from './context.js';
 import { exchangeFailure } from './exchange-failure.js';
 import type { LoginDeps } from './provider-start.js';
@@ -11,6 +11,8 @@ import { checkReturnUrl, decodeStateCookie, oauthState, stateCookieName } from '
 
 export interface CallbackDeps extends LoginDeps {
   sessions: SessionStore;
+  /** Records the provider session id (`sid`) of each sign-in, for back-channel logout. */
+  backchannel?: BackchannelStore;
 }
 
 /**
@@ -96,6 +98,14 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
     // Sealed under the new session token: the ID token for RP-initiated logout, the refresh token for revalidation.
     { idToken: signIn.idToken, refreshToken: signIn.refreshToken },
   );
+  if (signIn.sid && deps.backchannel)
+    await deps.backchannel.linkProviderSession(
+      pr.portal.name,
+      providerConfig.name,
+      signIn.sid,
+      sha256(token),
+      expiresAt,
+    );
   pr.log.info('User logged in', { portal: pr.portal.name, provider: providerConfig.name, user: profile.id });
   return redirect(307, returnUrl, 'Redirecting to application', [
     setCookie(

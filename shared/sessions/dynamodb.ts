@@ -8,12 +8,14 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { sha256 } from '../crypto.js';
 import { DependencyError } from '../errors.js';
 import { TABLE } from './table.js';
 import { newToken } from './tokens.js';
 import type {
+  BackchannelStore,
   ConsumeResult,
   LoginState,
   Session,
@@ -33,13 +35,17 @@ export const SHORT_ID_LENGTH = 12;
 const stateKey = (id: string) => `l#${id}`;
 /** `<portal>#<provider>#<user id>`: portal and provider names cannot contain `#`, so the user id is all that follows. */
 const userKey = (u: UserRef) => `${u.portal}#${u.provider}#${u.userId}`;
+/** The provider session (`sid`) → our sessions pointer, for back-channel logout by sid. */
+const sidKey = (portal: string, provider: string, sid: string) => `i#${sha256(`${portal}#${provider}#${sid}`)}`;
+/** A logout token's `jti`, kept until it expires so a replay is refused. */
+const jtiKey = (issuer: string, jti: string) => `j#${sha256(`${issuer}#${jti}`)}`;
 const ttlSeconds = (expiresAt: number) => Math.ceil(expiresAt / 1000);
 
 /**
  * Sessions and login states in one DynamoDB table (layout in `table.ts`). Reads use strongly consistent GetItem so
  * a revoked session never comes back from a stale replica; every read re-checks `expiresAt`.
  */
-export class DynamoStore implements SessionStore, StateStore, SessionInventory {
+export class DynamoStore implements SessionStore, StateStore, SessionInventory, BackchannelStore {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -170,6 +176,59 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory {
       }
     }
     return out.sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /**
+   * Remembers that the provider session `sid` signed in the session stored under `key` (one UpdateItem adding the key
+   * to a set), so that a back-channel logout naming the sid finds it.
+   */
+  async linkProviderSession(portal: string, provider: string, sid: string, key: string, expiresAt: number) {
+    await this.call('UpdateItem', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [TABLE.partitionKey]: sidKey(portal, provider, sid) },
+          UpdateExpression: 'ADD #keys :k SET #e = :e, #ttl = :ttl',
+          ExpressionAttributeNames: { '#keys': 'keys', '#e': 'expiresAt', '#ttl': TABLE.ttlAttribute },
+          ExpressionAttributeValues: { ':k': new Set([key]), ':e': expiresAt, ':ttl': ttlSeconds(expiresAt) },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Back-channel logout by `sid`: removes the pointer and returns the stored keys of the sessions that provider
+   * session signed in (the caller revokes them through the verify cache).
+   */
+  async takeProviderSession(portal: string, provider: string, sid: string): Promise<string[]> {
+    const Key = { [TABLE.partitionKey]: sidKey(portal, provider, sid) };
+    const out = await this.call('DeleteItem', () =>
+      this.doc.send(new DeleteCommand({ TableName: this.tableName, Key, ReturnValues: 'ALL_OLD' })),
+    );
+    return [...((out.Attributes?.keys as Set<string> | undefined) ?? [])];
+  }
+
+  /**
+   * Stores a one-time id (a logout token's `jti`) until `expiresAt`; false when it was already there (a replay).
+   */
+  async claimOnce(issuer: string, jti: string, expiresAt: number, now: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { [TABLE.partitionKey]: jtiKey(issuer, jti), expiresAt, [TABLE.ttlAttribute]: ttlSeconds(expiresAt) },
+          // An expired leftover (TTL deletes lazily) does not count.
+          ConditionExpression: 'attribute_not_exists(#pk) OR #e <= :now',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#e': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException')
+        return false;
+      throw new DependencyError('DynamoDB PutItem', err);
+    }
   }
 
   async revokeByKey(key: string): Promise<void> {

@@ -124,3 +124,13 @@ export interface StateStore {
    */
   consumeState(id: string, now: number, bindingHash: string): Promise<ConsumeResult>;
 }
+
+/** What back-channel logout needs of the table: provider session ids and one-time logout token ids. */
+export interface BackchannelStore {
+  /** Records that the provider session `sid` signed in the session stored under `key`. */
+  linkProviderSession(portal: string, provider: string, sid: string, key: string, expiresAt: number): Promise<void>;
+  /** Forgets the provider session `sid` and returns the stored keys of the sessions it signed in. */
+  takeProviderSession(portal: string, provider: string, sid: string): Promise<string[]>;
+  /** Stores a one-time id until `expiresAt`; false when it is already there (a replay). */
+  claimOnce(issuer: string, jti: string, expiresAt: number, now: number): Promise<boolean>;
+}

@@ -229,9 +229,12 @@ describe('IAM', () => {
   it('lets only the callback read the created secret and mint web-identity tokens for its audience', () => {
     const statements = roleStatements(template, 'ForwardAuthCallbackRole');
     expect(actionsOf(statements).sort()).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'secretsmanager:DescribeSecret',
@@ -289,6 +292,8 @@ describe('the HTTP API', () => {
       'GET /': 'verify',
       'GET /oauth2/callback': 'callback',
       'GET /.well-known/jwks.json': 'verify',
+      'POST /portals/{portal}/oauth2/backchannel-logout': 'callback',
+      'POST /oauth2/backchannel-logout': 'callback',
     });
   });
 
@@ -354,6 +359,10 @@ describe('outputs', () => {
     expect(value('ProviderPostLogoutUrls2').split(' ')).toEqual([
       'https://auth.example.com/portals/ops/logged-out',
       'https://login.example.org/portals/ops/logged-out',
+    ]);
+    expect(value('ProviderBackchannelLogoutUrls2').split(' ')).toEqual([
+      'https://auth.example.com/portals/ops/oauth2/backchannel-logout',
+      'https://login.example.org/portals/ops/oauth2/backchannel-logout',
     ]);
   });
 

@@ -52,6 +52,8 @@ describe('apiRoutes', () => {
       'GET /auth/.well-known/jwks.json verify',
       'GET /auth/portals/{portal}/oauth2/callback callback',
       'GET /auth/oauth2/callback callback',
+      'POST /auth/portals/{portal}/oauth2/backchannel-logout callback',
+      'POST /auth/oauth2/backchannel-logout callback',
     ]);
   });
 });
