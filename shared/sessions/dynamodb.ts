@@ -269,36 +269,18 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory, 
   }
 
   async revokeAllForUser(user: UserRef): Promise<number> {
-    let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.call('Query', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: TABLE.userIndex,
-            KeyConditionExpression: '#u = :u',
-            ExpressionAttributeNames: { '#u': TABLE.userIndexPartitionKey },
-            ExpressionAttributeValues: { ':u': userKey(user) },
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      const keys = (page.Items ?? []).map((i) => i[TABLE.partitionKey]);
-      for (let i = 0; i < keys.length; i += 25) {
-        let requests = keys.slice(i, i + 25).map((pk) => ({ DeleteRequest: { Key: { [TABLE.partitionKey]: pk } } }));
-        // BatchWriteItem may leave items unprocessed under throttling; retry those until none remain.
-        while (requests.length > 0) {
-          const out = await this.call('BatchWriteItem', () =>
-            this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })),
-          );
-          requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-        }
+    const keys = await this.userSessionKeys(user);
+    for (let i = 0; i < keys.length; i += 25) {
+      let requests = keys.slice(i, i + 25).map((pk) => ({ DeleteRequest: { Key: { [TABLE.partitionKey]: pk } } }));
+      // BatchWriteItem may leave items unprocessed under throttling; retry those until none remain.
+      while (requests.length > 0) {
+        const out = await this.call('BatchWriteItem', () =>
+          this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })),
+        );
+        requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
       }
-      count += keys.length;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return count;
+    }
+    return keys.length;
   }
 
   async putState(id: string, state: LoginState): Promise<void> {
