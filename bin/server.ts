@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../shared/config/errors.js';
 import { DEFAULT_IDENTITY_HEADERS } from '../shared/config/identity-headers.js';
 import { findConfigFile, loadConfigFile } from '../shared/config/load.js';
-import type { Notice } from '../shared/config/normalize.js';
+import type { Notice } from '../shared/config/normalizer.js';
 import type { Config } from '../shared/config/types.js';
 import { createLogger } from '../shared/log.js';
 import { checkProviders } from './check.js';

@@ -12,7 +12,7 @@ import { portalPages } from '../shared/app/portal-pages.js';
 import { registerVerifyRoutes } from '../shared/app/verify-routes.js';
 import { ConditionCache } from '../shared/conditions/conditions.js';
 import { providerCallbacks } from '../shared/config/callback-urls.js';
-import type { Notice } from '../shared/config/normalize.js';
+import type { Notice } from '../shared/config/normalizer.js';
 import type { Config } from '../shared/config/types.js';
 import { standaloneAssertions } from '../shared/identity/standalone-keys.js';
 import { createLogger, type Logger } from '../shared/log.js';

@@ -6,7 +6,7 @@
 import { assertionAudience } from '../shared/assertions/audience.js';
 import { ConfigError, type ConfigIssue } from '../shared/config/errors.js';
 import { loadConfigFile } from '../shared/config/load.js';
-import type { Notice } from '../shared/config/normalize.js';
+import type { Notice } from '../shared/config/normalizer.js';
 import type { Config, ProviderConfig } from '../shared/config/types.js';
 
 /** Where a provider's client credential comes from on AWS. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, type ConfigIssue } from '../../shared/config/errors.js';
 import { validateConfig } from '../../shared/config/load.js';
-import type { NormalizeOptions } from '../../shared/config/normalize.js';
+import type { NormalizeOptions } from '../../shared/config/normalizer.js';
 import { closestKey } from '../../shared/config/suggest.js';
 import { catchError } from '../helpers/catch-error.js';
 

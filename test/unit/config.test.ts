@@ -13,7 +13,8 @@ import {
   validateConfig,
 } from '../../shared/config/load.js';
 import { canonicalHeaderName } from '../../shared/config/names.js';
-import { type NormalizeOptions, splitAuthHost } from '../../shared/config/normalize.js';
+import { splitAuthHost } from '../../shared/config/normalize.js';
+import type { NormalizeOptions } from '../../shared/config/normalizer.js';
 import type { ProviderConfig } from '../../shared/config/types.js';
 import { SecretResolver } from '../../shared/secrets/resolver.js';
 import { catchError } from '../helpers/catch-error.js';
