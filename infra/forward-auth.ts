@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
@@ -16,24 +13,17 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { CONFIG_ASSET_FILE, ENV, type FunctionName, serializeConfigAsset } from '../functions/config-asset.js';
-import { portalCallbackUrls } from '../shared/config/callback-urls.js';
-import { DEFAULT_IDENTITY_HEADER_NAMES } from '../shared/config/identity-headers.js';
-import { portalPath } from '../shared/config/routes.js';
-import type { Config, PortalConfig, ProviderConfig } from '../shared/config/types.js';
+import { ENV, type FunctionName, serializeConfigAsset } from '../functions/config-asset.js';
+import type { Config, ProviderConfig } from '../shared/config/types.js';
 import { TABLE_SCHEMA } from '../shared/sessions/table.js';
 import { AssertionKeys } from './assertion-keys.js';
+import { stageAsset } from './assets.js';
 import { type AwsConfig, bundledConfig, loadAwsConfig, type ProviderPlan } from './aws-config.js';
 import { validationError } from './errors.js';
+import { callbackUrls, checkUrls, traefikMiddleware } from './outputs.js';
 import { apiRoutes, DEFAULT_ROUTE_FUNCTION } from './routes.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The identity headers of a portal without `headers` (defined once, in shared/config/identity-headers.ts). */
-export const DEFAULT_IDENTITY_HEADERS: string[] = [...DEFAULT_IDENTITY_HEADER_NAMES];
-
-/** `maxResponseBodySize` of the printed Traefik middleware (docs/recipes/traefik.*.yml use the same). */
-export const TRAEFIK_MAX_RESPONSE_BODY = 65536;
 
 export interface ForwardAuthProps {
   /**
@@ -315,39 +305,17 @@ export class ForwardAuth extends Construct {
 
   /** `https://{authHost}{basePath}/portals/{portal}/oauth2/callback` for every portal and domain (plus the short route). */
   callbackUrls(): string[] {
-    return this.config.server.domains.flatMap((d) =>
-      this.config.portals.flatMap((p) => portalCallbackUrls(this.config, p.name, d.authHost)),
-    );
+    return callbackUrls(this.config);
   }
 
   /** `{base}{basePath}/portals/{portal}` for every portal, where `base` ends with `/` (a Function or stage URL). */
   checkUrls(base: string): string[] {
-    return this.config.portals.map((p) => `${base}${portalPath(this.config, p.name, false).slice(1)}`);
+    return checkUrls(this.config, base);
   }
 
   /** A Traefik dynamic-config YAML document with one forwardAuth middleware (`tfa-<portal>`) per portal. */
   traefikMiddleware(): string {
-    const lines = ['http:', '  middlewares:'];
-    const urls = this.checkUrls(this.verifyUrl.url);
-    this.config.portals.forEach((p, i) => {
-      lines.push(
-        `    tfa-${p.name}:`,
-        '      forwardAuth:',
-        `        address: "${urls[i]}"`,
-        '        trustForwardHeader: true',
-      );
-      // Listed headers are replaced on the upstream request; an unlisted one would pass from the client untouched.
-      // Cookie: the answer's (the browser's minus the session and state cookies), deleted when the answer has none.
-      const headers = [
-        ...identityHeaderNames(p),
-        ...(p.identityAssertion ? [p.identityAssertion.header] : []),
-        ...(p.stripAuthCookies ? ['Cookie'] : []),
-      ];
-      if (headers.length > 0) lines.push('        authResponseHeaders:', ...headers.map((h) => `          - ${h}`));
-      // Our answers are a few hundred bytes; Traefik (>= 2.11.38 / 3.6.9) warns at startup without a limit.
-      lines.push(`        maxResponseBodySize: ${TRAEFIK_MAX_RESPONSE_BODY}`);
-    });
-    return lines.join('\n');
+    return traefikMiddleware(this.config, this.verifyUrl.url);
   }
 
   private createFunction(
@@ -516,11 +484,6 @@ function callbackRoleName(scope: Construct, props: ForwardAuthProps, stackName: 
   return name;
 }
 
-/** The identity header names a portal emits (what Traefik must list in `authResponseHeaders`). */
-export function identityHeaderNames(portal: PortalConfig): string[] {
-  return portal.headers ? portal.headers.map((h) => h.name) : DEFAULT_IDENTITY_HEADERS;
-}
-
 function validateDomainProps(scope: Construct, props: ForwardAuthProps, config: Config): void {
   const problems: string[] = [];
   if (props.domainName !== undefined) {
@@ -548,41 +511,4 @@ function assertNoSecretValues(scope: Construct, config: Config): Config {
           scope,
         );
   return config;
-}
-
-/**
- * A directory holding exactly what the function's asset contains: the bundle (`index.mjs` and the chunks it loads
- * lazily, under `chunks/`, each with its source map) and its `config.json`. It is named by the hash of all of them, so
- * concurrent or repeated synths share it and never see a half-written one.
- */
-function stageAsset(distDir: string, fn: FunctionName, configJson: string): string {
-  const bundleDir = join(distDir, fn);
-  if (!existsSync(join(bundleDir, 'index.mjs')))
-    throw new Error(
-      `${join(bundleDir, 'index.mjs')} not found: run \`npm run build\` before synthesizing (the CDK CLI runs it itself)`,
-    );
-  // The source maps ship too: with --enable-source-maps, CloudWatch stack traces point at the TypeScript.
-  const isAsset = (f: string) => f.endsWith('.mjs') || f.endsWith('.mjs.map');
-  const chunksDir = join(bundleDir, 'chunks');
-  const files = [
-    ...['index.mjs', 'index.mjs.map'].filter((f) => existsSync(join(bundleDir, f))),
-    ...(existsSync(chunksDir) ? readdirSync(chunksDir).filter(isAsset).sort() : []).map((f) => `chunks/${f}`),
-  ];
-  const contents = new Map(files.map((f) => [f, readFileSync(join(bundleDir, f))]));
-  const hash = createHash('sha256');
-  for (const [f, bytes] of contents) hash.update(f).update(bytes);
-  const digest = hash.update(configJson).digest('hex').slice(0, 32);
-  const dir = join(tmpdir(), 'tfa-serverless-assets', `${fn}-${digest}`);
-  if (existsSync(join(dir, CONFIG_ASSET_FILE))) return dir;
-  const partial = `${dir}.${process.pid}.partial`;
-  mkdirSync(join(partial, 'chunks'), { recursive: true });
-  for (const [f, bytes] of contents) writeFileSync(join(partial, f), bytes);
-  writeFileSync(join(partial, CONFIG_ASSET_FILE), configJson);
-  try {
-    renameSync(partial, dir);
-  } catch {
-    // Another process staged the same content first.
-    rmSync(partial, { recursive: true, force: true });
-  }
-  return dir;
 }
