@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FederatedIdentity } from '../../dev/idp.js';
+import type { FederatedIdentity } from '../../dev/idp-federation.js';
 import { ConfigError } from '../../shared/config/errors.js';
 import { validateConfig } from '../../shared/config/load.js';
 import { jsonReply } from '../helpers/fakes/http-fake.js';
