@@ -1,9 +1,9 @@
 /**
  * Multi-account deployment: two stages from cdk.json-style context, in different accounts and regions, synthesized in
  * one app under cdk-nag. One imports a client secret from another account with its KMS key; the other replicates the
- * sessions table to more regions.
+ * sessions table to more regions. Then stage selection: stages.local.json, and stages still holding placeholders.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -11,16 +11,16 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addAwsSolutionsChecks } from '../../infra/nag.js';
 import { ForwardAuthStack } from '../../infra/stack.js';
-import { EXAMPLE_CONFIG, resolveStage, STAGES_CONTEXT_KEY, StageError } from '../../infra/stages.js';
+import { EXAMPLE_CONFIG, LOCAL_STAGES_FILE, resolveStage, STAGES_CONTEXT_KEY, StageError } from '../../infra/stages.js';
 import { actionsOf, roleStatements, writeConfig } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SHARED_SECRET = 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:shared/pocket-id-client-AbC123';
 const SHARED_KEY = 'arn:aws:kms:eu-west-1:222222222222:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 
-function pocketId(extra: object) {
+function pocketId(extra: object, domain = 'example.com') {
   return {
-    server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
+    server: { domains: [{ domain, authHost: `auth.${domain}` }] },
     portals: [
       { name: 'main', providers: [{ pocketID: { endpoint: 'https://id.example.com', clientID: 'c', ...extra } }] },
     ],
@@ -30,16 +30,16 @@ function pocketId(extra: object) {
 const dir = mkdtempSync(join(tmpdir(), 'tfa-stages-'));
 const STAGES = {
   prod: {
-    account: '111111111111',
+    account: '210987654321',
     region: 'eu-west-1',
     configFile: writeConfig(
-      pocketId({ clientSecretArn: SHARED_SECRET, clientSecretKmsKeyArn: SHARED_KEY }),
+      pocketId({ clientSecretArn: SHARED_SECRET, clientSecretKmsKeyArn: SHARED_KEY }, 'acme-corp.com'),
       mkdtempSync(join(dir, 'p')),
     ),
-    domain: { name: 'auth.example.com', certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/abc' },
+    domain: { name: 'auth.acme-corp.com', certificateArn: 'arn:aws:acm:eu-west-1:210987654321:certificate/abc' },
   },
   dr: {
-    account: '333333333333',
+    account: '309876543210',
     region: 'us-east-1',
     configFile: writeConfig(pocketId({}), mkdtempSync(join(dir, 'd'))),
     replicaRegions: ['us-west-2', 'eu-central-1'],
@@ -72,12 +72,12 @@ describe('two stages in two accounts and regions', () => {
   it('targets each stage at its own account and region, with no cdk-nag finding in either', () => {
     expect([prodStack.stackName, prodStack.account, prodStack.region]).toEqual([
       'TfaServerless-prod',
-      '111111111111',
+      '210987654321',
       'eu-west-1',
     ]);
     expect([drStack.stackName, drStack.account, drStack.region]).toEqual([
       'TfaServerless-dr',
-      '333333333333',
+      '309876543210',
       'us-east-1',
     ]);
     const report: { pluginReports: { violations: unknown[] }[] } = JSON.parse(
@@ -159,23 +159,111 @@ describe('stage selection', () => {
 
   it('rejects an unknown stage, naming the known ones', () => {
     expect(() => resolveStage('staging', STAGES, {}, dir)).toThrow(
-      new StageError("unknown stage 'staging': define it in cdk.json under context 'tfa:stages' (known: prod, dr)"),
+      new StageError(
+        "unknown stage 'staging': define it in stages.local.json or in cdk.json under context 'tfa:stages' (known: prod, dr)",
+      ),
     );
   });
 
   it('rejects an invalid stage with every problem and its context key path', () => {
     const bad = { prod: { account: '1234', region: 'Europe', configFile: 'x.yaml', colour: 'blue' } };
     expect(() => resolveStage('prod', bad, {}, dir)).toThrow(
-      /tfa:stages\.prod\.account: must be a 12-digit AWS account id\n.*tfa:stages\.prod\.region: must be an AWS region such as eu-west-1\n.*colour/s,
+      /^invalid stage 'prod' in cdk.json:\n {2}- tfa:stages\.prod\.account: must be a 12-digit AWS account id\n {2}- tfa:stages\.prod\.region: must be an AWS region such as eu-west-1\n.*colour/s,
     );
   });
 
-  it('accepts every stage shipped in cdk.json', () => {
+  it('synthesizes the example stage shipped in cdk.json, and refuses its prod template, naming every placeholder', () => {
     const cdkJson: { context: Record<string, Record<string, unknown>> } = JSON.parse(
       readFileSync(join(ROOT, 'cdk.json'), 'utf8'),
     );
-    const stages = cdkJson.context[STAGES_CONTEXT_KEY] ?? {};
-    expect(Object.keys(stages).length).toBeGreaterThan(0);
-    for (const name of Object.keys(stages)) expect(resolveStage(name, stages, {}, ROOT).name).toBe(name);
+    const stages = cdkJson.context[STAGES_CONTEXT_KEY];
+    // An empty directory: a developer's own stages.local.json must not change what this test reads.
+    const cwd = mkdtempSync(join(tmpdir(), 'tfa-stages-shipped-'));
+    expect(Object.keys(stages ?? {})).toEqual(['example', 'prod']);
+
+    expect(resolveStage('example', stages, {}, cwd).name).toBe('example');
+    expect(() => resolveStage('prod', stages, {}, cwd)).toThrow(
+      new StageError(
+        [
+          "stage 'prod' in cdk.json still holds placeholder values; replace them, preferably in stages.local.json (which git ignores):",
+          "  - tfa:stages.prod.account: '111111111111' is a placeholder; your 12-digit AWS account id",
+          "  - tfa:stages.prod.domain.name: 'auth.example.com' is a placeholder; the authHost browsers sign in at",
+          "  - tfa:stages.prod.domain.certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-0000-0000-000000000000' is a placeholder; the ARN of the ACM certificate for domain.name, in the stage's region",
+          "  - tfa:stages.prod.domain.hostedZoneId: 'Z0000000000000000000' is a placeholder; the id of your Route 53 hosted zone, or leave it out",
+          "  - tfa:stages.prod.domain.hostedZoneName: 'example.com' is a placeholder; the name of that hosted zone",
+        ].join('\n'),
+      ),
+    );
+    // What cfn-lint checks: the template the example would give once filled in.
+    expect(resolveStage('prod', stages, {}, cwd, { allowPlaceholders: true }).props.env).toEqual({
+      account: '111111111111',
+      region: 'eu-west-1',
+    });
+  });
+
+  it("flags AWS's documentation account id as a placeholder, and no real-looking one", () => {
+    const stage = (account: string) => ({ prod: { account, configFile: 'x.yaml' } });
+    expect(() => resolveStage('prod', stage('123456789012'), {}, dir)).toThrow(
+      "tfa:stages.prod.account: '123456789012' is a placeholder",
+    );
+    expect(resolveStage('prod', stage('123456789013'), {}, dir).props.env?.account).toBe('123456789013');
+  });
+});
+
+describe('stages.local.json', () => {
+  const local = (stages: unknown) => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tfa-stages-local-'));
+    writeFileSync(join(cwd, LOCAL_STAGES_FILE), typeof stages === 'string' ? stages : JSON.stringify(stages));
+    return cwd;
+  };
+
+  it("replaces cdk.json's stage of the same name as a whole, and leaves the other stages to cdk.json", () => {
+    const cwd = local({ prod: { account: '210987654321', region: 'eu-west-2', configFile: 'tfa-config.prod.yaml' } });
+    const context = { prod: { account: '111111111111', configFile: 'x.yaml', memorySize: 2048 }, dr: STAGES.dr };
+
+    const prod = resolveStage('prod', context, {}, cwd);
+    const dr = resolveStage('dr', context, {}, cwd);
+
+    expect(prod.props).toMatchObject({
+      env: { account: '210987654321', region: 'eu-west-2' },
+      configFile: join(cwd, 'tfa-config.prod.yaml'),
+    });
+    expect(prod.props.memorySize).toBeUndefined();
+    expect(dr.props.env).toEqual({ account: '309876543210', region: 'us-east-1' });
+  });
+
+  it('defines stages with no cdk.json context at all, and lists them among the known ones', () => {
+    const cwd = local({ staging: { configFile: 'tfa-config.staging.yaml' } });
+
+    expect(resolveStage('staging', undefined, {}, cwd).stackName).toBe('TfaServerless-staging');
+    expect(() => resolveStage('qa', { prod: STAGES.prod }, {}, cwd)).toThrow('(known: staging, prod)');
+  });
+
+  it('names the file and the key path in its own terms when a local stage is invalid or a placeholder', () => {
+    const invalid = local({ prod: { region: 'Europe', configFile: 'x.yaml' } });
+    const placeholder = local({ prod: { account: '111111111111', configFile: 'x.yaml' } });
+
+    expect(() => resolveStage('prod', undefined, {}, invalid)).toThrow(
+      new StageError(
+        "invalid stage 'prod' in stages.local.json:\n  - prod.region: must be an AWS region such as eu-west-1",
+      ),
+    );
+    expect(() => resolveStage('prod', undefined, {}, placeholder)).toThrow(
+      "stage 'prod' in stages.local.json still holds placeholder values; replace them:\n  - prod.account: '111111111111' is a placeholder",
+    );
+  });
+
+  it('refuses a file that is not JSON, or not an object of stages, naming it', () => {
+    const broken = local('{ "prod": ');
+    const list = local('[]');
+
+    expect(() => resolveStage('prod', undefined, {}, broken)).toThrow(join(broken, LOCAL_STAGES_FILE));
+    expect(() => resolveStage('prod', undefined, {}, list)).toThrow(
+      new StageError('stages.local.json must be an object of stages'),
+    );
+  });
+
+  it('is ignored by git', () => {
+    expect(readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain(`/${LOCAL_STAGES_FILE}`);
   });
 });
