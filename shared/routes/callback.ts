@@ -18,8 +18,8 @@ export interface CallbackDeps extends LoginDeps {
 /**
  * `GET P/oauth2/callback?code&state`: finishes the login.
  * 1. Provider errors → 424; missing or malformed parameters → 400/401.
- * 2. Consume the login state (conditional delete: a replayed callback finds nothing) and check it belongs to this
- *    browser (binding secret from the state cookie) and this portal and provider.
+ * 2. Consume the login state of this browser (keyed by the state cookie's binding secret; a conditional delete on
+ *    this attempt: a replayed callback finds nothing) and check it is for this portal, provider and state cookie.
  * 3. Exchange the code (openid-client checks state, PKCE and the OIDC nonce) and build the profile; a failure gets
  *    an honest status (`exchange-failure.ts`: 401 expired code, 424 rejected client, 502 provider down, 503 ours).
  * 4. Store the session, set its cookie for the return URL's domain, clear this login's state cookie, 307 back.
@@ -47,18 +47,19 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
 
   // 2. Single use, same browser, same portal and provider.
   const consumed = await deps.states.consumeState(stateId, deps.now(), sha256(cookie.secret));
-  if (!consumed.ok && consumed.reason === 'missing')
+  if (!consumed.ok && consumed.reason === 'superseded')
+    // Two tabs started a login for the same page: the later one replaced this one and is the one that completes.
+    throw unauthorized(
+      'This sign-in was replaced by a newer one in this browser: finish that one, or reload the page',
+      'login state replaced by a newer login of this browser',
+    );
+  if (!consumed.ok)
     throw unauthorized('Login state not found or already used', 'state record missing, expired or replayed');
-  const login = consumed.ok ? consumed.state : undefined;
-  if (
-    !login ||
-    login.portal !== pr.portal.name ||
-    login.provider !== providerConfig.name ||
-    login.cookieId !== cookieId
-  )
+  const login = consumed.state;
+  if (login.portal !== pr.portal.name || login.provider !== providerConfig.name || login.cookieId !== cookieId)
     throw unauthorized(
       'Parameters in state cookie do not match state token',
-      'login state bound to another browser or portal',
+      'login state of another portal, provider or state cookie',
     );
 
   // 3. The code exchange; the callback URL is rebuilt on the redirect_uri we sent, since behind AWS front doors the

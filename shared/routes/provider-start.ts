@@ -23,7 +23,8 @@ export interface LoginDeps extends CoreDeps {
  * `GET P/providers/{provider}?state=<cookie id>~<nonce>&return=<url>`: starts the login at the identity provider.
  * 1. Check the state against its cookie (the same browser that hit the forward-auth check).
  * 2. Validate the return URL (from the query) again against the configured domains.
- * 3. Store a single-use login state (PKCE verifier, OIDC nonce, binding hash) with TTL = authenticationTimeout.
+ * 3. Store a single-use login state (PKCE verifier, OIDC nonce, binding hash) with TTL = authenticationTimeout, keyed
+ *    by the browser binding: it replaces this state cookie's previous one (docs/sessions.md, "Login states").
  * 4. 303 to the provider's authorization endpoint.
  */
 export async function providersRoute(deps: LoginDeps, pr: PortalRequest, providerName: string): Promise<Response> {
@@ -46,7 +47,7 @@ export async function providersRoute(deps: LoginDeps, pr: PortalRequest, provide
   if (!cookie) throw unauthorized('State cookie is invalid', 'state cookie could not be parsed');
   if (!safeEqual(cookie.nonce, nonce)) throw unauthorized('Parameters in state cookie do not match state token');
 
-  // 3. The single-use login state.
+  // 3. The single-use login state; `stateId` names this attempt (a later start for the same cookie replaces it).
   const now = deps.now();
   const stateId = randomId(16);
   const redirectUri = `${portalUri(deps, pr)}${ROUTES.callback.suffix}`;

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { sha256 } from '../crypto.js';
 import { DependencyError } from '../errors.js';
-import { TABLE } from './table.js';
+import { TABLE, TABLE_SCHEMA, userIndexKey } from './table.js';
 import { newToken } from './tokens.js';
 import type {
   BackchannelStore,
@@ -28,17 +28,19 @@ import type {
 } from './types.js';
 import { type SessionSecrets, seal } from './vault.js';
 
-const SESSION_PREFIX = 's#';
+const PREFIX = TABLE_SCHEMA.keyPrefixes;
+const SESSION_PREFIX = PREFIX.session;
 const sessionKey = (token: string) => `${SESSION_PREFIX}${sha256(token)}`;
 /** Characters of the stored key that name a session in the inventory (72 bits: unique in any real table). */
 export const SHORT_ID_LENGTH = 12;
-const stateKey = (id: string) => `l#${id}`;
-/** `<portal>#<provider>#<user id>`: portal and provider names cannot contain `#`, so the user id is all that follows. */
-const userKey = (u: UserRef) => `${u.portal}#${u.provider}#${u.userId}`;
+/** One login state per browser binding (the hash of the state cookie's secret): a new login replaces the last. */
+const stateKey = (bindingHash: string) => `${PREFIX.loginState}${bindingHash}`;
+const userKey = (u: UserRef) => userIndexKey(u.portal, u.provider, u.userId);
 /** The provider session (`sid`) → our sessions pointer, for back-channel logout by sid. */
-const sidKey = (portal: string, provider: string, sid: string) => `i#${sha256(`${portal}#${provider}#${sid}`)}`;
+const sidKey = (portal: string, provider: string, sid: string) =>
+  `${PREFIX.providerSession}${sha256(`${portal}#${provider}#${sid}`)}`;
 /** A logout token's `jti`, kept until it expires so a replay is refused. */
-const jtiKey = (issuer: string, jti: string) => `j#${sha256(`${issuer}#${jti}`)}`;
+const jtiKey = (issuer: string, jti: string) => `${PREFIX.logoutToken}${sha256(`${issuer}#${jti}`)}`;
 const ttlSeconds = (expiresAt: number) => Math.ceil(expiresAt / 1000);
 
 /**
@@ -283,38 +285,37 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory, 
     return keys.length;
   }
 
-  async putState(id: string, state: LoginState): Promise<void> {
+  async putState(attemptId: string, state: LoginState): Promise<void> {
+    // No condition: the browser's previous login state, if any, is replaced (at most one live per binding), so a loop
+    // of provider starts rewrites one item instead of adding one each time.
     await this.call('PutItem', () =>
       this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            [TABLE.partitionKey]: stateKey(id),
+            [TABLE.partitionKey]: stateKey(state.bindingHash),
+            attempt: attemptId,
             state: JSON.stringify(state),
-            // A top-level copy, so the consuming delete can be conditional on it.
-            bind: state.bindingHash,
             expiresAt: state.expiresAt,
             [TABLE.ttlAttribute]: ttlSeconds(state.expiresAt),
           },
-          // A random 128-bit id never collides in practice; the condition makes sure a state is never overwritten.
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
         }),
       ),
     );
   }
 
-  async consumeState(id: string, now: number, bindingHash: string): Promise<ConsumeResult> {
-    const Key = { [TABLE.partitionKey]: stateKey(id) };
+  async consumeState(attemptId: string, now: number, bindingHash: string): Promise<ConsumeResult> {
+    // Keyed by the binding: another browser (say, with a leaked callback URL) addresses its own item, never this one.
+    const Key = { [TABLE.partitionKey]: stateKey(bindingHash) };
     try {
       const out = await this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key,
-          // Bound to the browser: another browser's attempt (e.g. with a leaked callback URL) cannot burn the login.
-          ConditionExpression: 'attribute_exists(#pk) AND #bind = :bind',
-          ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#bind': 'bind' },
-          ExpressionAttributeValues: { ':bind': bindingHash },
+          // This attempt only: a callback of a login this browser has since restarted leaves the newer one alone.
+          ConditionExpression: 'attribute_exists(#pk) AND #attempt = :attempt',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#attempt': 'attempt' },
+          ExpressionAttributeValues: { ':attempt': attemptId },
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -327,12 +328,12 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory, 
       )
         throw new DependencyError('DynamoDB DeleteItem', err);
     }
-    // Only on failure: tell "gone" from "someone else's", for the error message.
+    // Only on failure: tell "gone" from "replaced by a newer login of this browser", for the error message.
     const existing = await this.call('GetItem', () =>
       this.doc.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true })),
     );
     const alive = typeof existing.Item?.expiresAt === 'number' && existing.Item.expiresAt > now;
-    return { ok: false, reason: alive ? 'not-bound' : 'missing' };
+    return { ok: false, reason: alive ? 'superseded' : 'missing' };
   }
 
   private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {

@@ -112,17 +112,25 @@ export interface SessionStore extends SessionReader {
 
 export type ConsumeResult =
   | { ok: true; state: LoginState }
-  /** `missing`: unknown, expired or already used; `not-bound`: it exists but belongs to another browser. */
-  | { ok: false; reason: 'missing' | 'not-bound' };
+  /**
+   * `missing`: unknown, expired or already used (or another browser's: each browser binding addresses its own state);
+   * `superseded`: this browser started another login since (in another tab), which replaced this one.
+   */
+  | { ok: false; reason: 'missing' | 'superseded' };
 
 export interface StateStore {
-  /** Stores a login state under its id (the random part of the OAuth `state`). */
-  putState(id: string, state: LoginState): Promise<void>;
   /**
-   * Atomically reads and deletes a login state, but only for the browser it is bound to (`bindingHash`): a second call
-   * for the same id finds nothing, and a call with another browser's binding leaves the state for its owner.
+   * Stores the login state of a browser binding (`state.bindingHash`), replacing the binding's previous one: at most
+   * one is live per binding, so repeated provider starts rewrite one record. `attemptId` (the random part of the OAuth
+   * `state`) names this login among the binding's.
    */
-  consumeState(id: string, now: number, bindingHash: string): Promise<ConsumeResult>;
+  putState(attemptId: string, state: LoginState): Promise<void>;
+  /**
+   * Atomically reads and deletes the login state of `bindingHash`, but only while it is attempt `attemptId`: a second
+   * call finds nothing, a call for an attempt since replaced leaves the newer one, and another browser's binding
+   * addresses another record.
+   */
+  consumeState(attemptId: string, now: number, bindingHash: string): Promise<ConsumeResult>;
 }
 
 /** What back-channel logout needs of the table: provider session ids and one-time logout token ids. */

@@ -106,8 +106,9 @@ describe('forward-auth round trip, dedicated sub-domain mode', () => {
     const noCookie = await stack.browser().request(callbackUrl);
 
     // Assess
+    // Login states are keyed by the browser binding: B's secret addresses B's own (absent) login state.
     expect(stolen.status).toBe(401);
-    expect(stolen.body).toBe('Error: Parameters in state cookie do not match state token');
+    expect(stolen.body).toBe('Error: Login state not found or already used');
     expect(cookieNamed(stolen, 'tf_sess_main=')).toBeUndefined();
     expect(noCookie.status).toBe(401);
     expect(noCookie.body).toBe('Error: State cookie not found');

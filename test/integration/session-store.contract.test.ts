@@ -22,14 +22,14 @@ const session = (id: string, portal = 'main', expiresAt = T0 + 3600_000): Sessio
   createdAt: T0,
   expiresAt,
 });
-const loginState = (expiresAt = T0 + 300_000): LoginState => ({
+const loginState = (expiresAt = T0 + 300_000, bindingHash = 'h'): LoginState => ({
   portal: 'main',
   provider: 'pocketid',
   returnUrl: 'https://app.example.com/x',
   redirectUri: 'https://auth.example.com/portals/main/oauth2/callback',
   codeVerifier: 'v'.repeat(43),
   nonce: 'n',
-  bindingHash: 'h',
+  bindingHash,
   cookieId: 'c',
   createdAt: T0,
   expiresAt,
@@ -175,31 +175,37 @@ describe.each(implementations)('session store contract: %s', (_name, make) => {
   });
 
   it('lets only one of many concurrent consumers win', async () => {
-    await impl.states.putState('s2', loginState());
+    await impl.states.putState('s2', loginState(undefined, 'h2'));
 
-    const results = await Promise.all(Array.from({ length: 10 }, () => impl.states.consumeState('s2', T0, 'h')));
+    const results = await Promise.all(Array.from({ length: 10 }, () => impl.states.consumeState('s2', T0, 'h2')));
 
     expect(results.filter((r) => r.ok)).toHaveLength(1);
   });
 
   it('rejects an expired login state and an unknown id', async () => {
-    await impl.states.putState('s3', loginState(T0 + 10));
+    await impl.states.putState('s3', loginState(T0 + 10, 'h3'));
 
-    expect(await impl.states.consumeState('s3', T0 + 10, 'h')).toEqual({ ok: false, reason: 'missing' });
-    expect(await impl.states.consumeState('never-stored', T0, 'h')).toEqual({ ok: false, reason: 'missing' });
+    expect(await impl.states.consumeState('s3', T0 + 10, 'h3')).toEqual({ ok: false, reason: 'missing' });
+    expect(await impl.states.consumeState('never-stored', T0, 'h3')).toEqual({ ok: false, reason: 'missing' });
   });
 
-  it("rejects another browser's binding without consuming the state, which its own browser can still use", async () => {
-    await impl.states.putState('s5', loginState());
+  it("finds nothing under another browser's binding and leaves the state for its own browser", async () => {
+    await impl.states.putState('s5', loginState(undefined, 'h5'));
 
-    expect(await impl.states.consumeState('s5', T0, 'someone-else')).toEqual({ ok: false, reason: 'not-bound' });
-    expect(await impl.states.consumeState('s5', T0, 'h')).toEqual({ ok: true, state: loginState() });
+    expect(await impl.states.consumeState('s5', T0, 'someone-else')).toEqual({ ok: false, reason: 'missing' });
+    expect(await impl.states.consumeState('s5', T0, 'h5')).toEqual({ ok: true, state: loginState(undefined, 'h5') });
   });
 
-  it('rejects overwriting an existing login state', async () => {
-    await impl.states.putState('s4', loginState());
+  it("keeps one login state per binding: a new attempt replaces the last, whose callback is 'superseded'", async () => {
+    await impl.states.putState('first', loginState(undefined, 'h4'));
+    await impl.states.putState('second', { ...loginState(undefined, 'h4'), nonce: 'n2' });
 
-    await expect(impl.states.putState('s4', loginState())).rejects.toBeInstanceOf(DependencyError);
+    expect(await impl.states.consumeState('first', T0, 'h4')).toEqual({ ok: false, reason: 'superseded' });
+    expect(await impl.states.consumeState('second', T0, 'h4')).toEqual({
+      ok: true,
+      state: { ...loginState(undefined, 'h4'), nonce: 'n2' },
+    });
+    expect(await impl.states.consumeState('first', T0, 'h4')).toEqual({ ok: false, reason: 'missing' });
   });
 });
 
