@@ -1,4 +1,5 @@
 import { DependencyError } from '../errors.js';
+import { jsonResponse, textResponse } from './responses.js';
 
 /**
  * One error hierarchy for the whole core. Handlers throw these; `errorResponse` maps them to HTTP in one place.
@@ -45,13 +46,9 @@ export function publicError(err: unknown): { status: number; message: string } {
 /** Renders an error as upstream does: `Error: <message>` as text, or `{"error": "<message>"}` as JSON. */
 export function errorResponse(err: unknown, format: 'text' | 'json', headers?: HeadersInit): Response {
   const { status, message } = publicError(err);
-  const h = new Headers(headers);
-  // An error is about this request (a missing header, a denied condition): never let a cache in front replay it.
-  if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
-  if (format === 'json') {
-    h.set('Content-Type', 'application/json; charset=utf-8');
-    return new Response(JSON.stringify({ error: message }), { status, headers: h });
-  }
-  h.set('Content-Type', 'text/plain; charset=utf-8');
-  return new Response(`Error: ${message}`, { status, headers: h });
+  // An error is about this request (a missing header, a denied condition): never let a cache in front replay it; the
+  // builders add `no-store` unless `headers` says otherwise.
+  return format === 'json'
+    ? jsonResponse(status, { error: message }, headers)
+    : textResponse(status, `Error: ${message}`, headers);
 }

@@ -5,6 +5,7 @@
 import { SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { IdentityAssertionConfig } from '../config/types.js';
+import { jsonResponse } from '../http/responses.js';
 import type { Session } from '../sessions/types.js';
 import { ASSERTION_ALG, type AssertionKeySet } from './keys.js';
 
@@ -96,12 +97,6 @@ export class IdentityAssertions {
 /** `{"keys": [...]}` with the public keys, for `P/.well-known/jwks.json`. */
 export async function jwksResponse(assertions: IdentityAssertions): Promise<Response> {
   const { jwks } = await assertions.keySet();
-  return new Response(JSON.stringify(jwks), {
-    status: 200,
-    headers: {
-      'Content-Type': 'application/json; charset=utf-8',
-      // Apps may cache the keys for 5 minutes: a next key is published long before it signs (docs/aws.md, rotation).
-      'Cache-Control': 'public, max-age=300',
-    },
-  });
+  // Apps may cache the keys for 5 minutes: a next key is published long before it signs (docs/aws.md, rotation).
+  return jsonResponse(200, jwks, { 'Cache-Control': 'public, max-age=300' });
 }

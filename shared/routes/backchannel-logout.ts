@@ -1,3 +1,4 @@
+import { jsonResponse } from '../http/responses.js';
 import type { OIDCProvider } from '../providers/oidc.js';
 import type { ProviderRegistry } from '../providers/provider.js';
 import type { BackchannelStore, SessionInventory } from '../sessions/types.js';
@@ -25,7 +26,7 @@ const JTI_MEMORY_MS = 10 * 60_000;
 export async function backchannelLogoutRoute(deps: BackchannelDeps, pr: PortalRequest): Promise<Response> {
   const body = await pr.req.text();
   const token = body.length > MAX_BODY ? null : new URLSearchParams(body).get('logout_token');
-  if (!token) return answer(400, { error: 'invalid_request', error_description: 'logout_token is required' });
+  if (!token) return jsonResponse(400, { error: 'invalid_request', error_description: 'logout_token is required' });
 
   let verified: Awaited<ReturnType<OIDCProvider['verifyLogoutToken']>> | undefined;
   let providerName: string | undefined;
@@ -43,14 +44,14 @@ export async function backchannelLogoutRoute(deps: BackchannelDeps, pr: PortalRe
   }
   if (!verified || !providerName) {
     pr.log.warn('Back-channel logout token rejected', { portal: pr.portal.name, reasons: reasons.join('; ') });
-    return answer(400, { error: 'invalid_request', error_description: 'The logout token is not valid' });
+    return jsonResponse(400, { error: 'invalid_request', error_description: 'The logout token is not valid' });
   }
 
   const now = deps.now();
   const expiresAt = Math.max(typeof verified.exp === 'number' ? verified.exp * 1000 : 0, now + JTI_MEMORY_MS);
   if (!(await deps.backchannel.claimOnce(verified.issuer, verified.jti, expiresAt, now))) {
     pr.log.warn('Back-channel logout token replayed', { portal: pr.portal.name, provider: providerName });
-    return answer(400, { error: 'invalid_request', error_description: 'The logout token was already used' });
+    return jsonResponse(400, { error: 'invalid_request', error_description: 'The logout token was already used' });
   }
 
   let keys = verified.sid ? await deps.backchannel.takeProviderSession(pr.portal.name, providerName, verified.sid) : [];
@@ -69,12 +70,5 @@ export async function backchannelLogoutRoute(deps: BackchannelDeps, pr: PortalRe
     by,
     sessions: keys.length,
   });
-  return answer(200, {});
-}
-
-function answer(status: 200 | 400, body: Record<string, string>): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
-  });
+  return jsonResponse(200, {});
 }
