@@ -65,11 +65,14 @@ export function fastListener(opts: {
   record: (r: FinishedRequest) => void;
   trustedRequestIdHeader: string | undefined;
   tls: boolean;
+  /** With `tlsClientAuth`: whether the connection's client certificate verified; without one the core answers 401. */
+  clientCertificate?: (req: IncomingMessage) => boolean;
 }): (req: IncomingMessage, res: ServerResponse) => void {
   const slow = getRequestListener(opts.fetch, { overrideGlobalObjects: true });
   const idHeader = opts.trustedRequestIdHeader?.toLowerCase();
   const protocol = opts.tls ? 'https:' : 'http:';
   return (req, res) => {
+    if (opts.clientCertificate && !opts.clientCertificate(req)) return slow(req, res);
     const start = performance.now();
     const raw = rawRequest(req, protocol);
     const requestId = requestIdFor(idHeader ? raw.header(idHeader) : undefined);

@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { TLSSocket } from 'node:tls';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { getRequestListener } from '@hono/node-server';
 import { type App, createApp, requestRecorder } from '../shared/app/base.js';
@@ -11,7 +12,9 @@ import { registerLoginRoutes } from '../shared/app/login-routes.js';
 import { portalPages } from '../shared/app/portal-pages.js';
 import { registerVerifyRoutes } from '../shared/app/verify-routes.js';
 import { ConditionCache } from '../shared/conditions/conditions.js';
+import { validateCaPem } from '../shared/config/ca-pem.js';
 import { providerCallbacks } from '../shared/config/callback-urls.js';
+import { ConfigError } from '../shared/config/errors.js';
 import type { Notice } from '../shared/config/normalizer.js';
 import type { Config } from '../shared/config/types.js';
 import { standaloneAssertions } from '../shared/identity/standalone-keys.js';
@@ -101,7 +104,9 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   const pages = portalPages(deps, await loadFavicon(config.server.favicon));
   const app = createApp(deps, { errorPage: pages.errorPage });
   const pageDeps = { ...deps, sessions, authenticatedPage: pages.authenticatedPage };
+  const tls = serverTls(config, opts.configDir);
   registerVerifyRoutes(app, {
+    ...(tls?.ca ? { clientCertificate: verifiedClient } : {}),
     ...deps,
     sessions,
     conditions: new ConditionCache(),
@@ -120,7 +125,6 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   });
   registerCallbackRoutes(app, { ...deps, sessions, states: store, backchannel: store, providers });
 
-  const tls = serverTls(config, opts.configDir);
   // Signed-in checks on the fast path, everything else through node-server, whose lighter Request/Response globals
   // skip undici object construction.
   const listener =
@@ -132,10 +136,32 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
           record: requestRecorder(deps),
           trustedRequestIdHeader: config.server.trustedRequestIdHeader,
           tls: tls !== undefined,
+          ...(tls?.ca ? { clientCertificate: (req) => verifiedSocket(req.socket) } : {}),
         });
   const server: Server = tls
-    ? createHttpsServer({ ...tls, minVersion: 'TLSv1.2' }, listener)
+    ? createHttpsServer(
+        {
+          cert: tls.cert,
+          key: tls.key,
+          minVersion: 'TLSv1.2',
+          // `tlsClientAuth`, as upstream's "verify if given": every client is asked for a certificate, a browser
+          // without one still reaches the sign-in pages, and only the forward-auth check insists on one.
+          ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {}),
+        },
+        listener,
+      )
     : createHttpServer(listener);
+  // A certificate that was given but does not verify ends the connection (upstream fails the handshake): nothing is
+  // served to a client that claims an identity we cannot check.
+  if (tls?.ca)
+    server.on('secureConnection', (socket: TLSSocket) => {
+      if (socket.authorized || Object.keys(socket.getPeerCertificate()).length === 0) return;
+      log.warn('Refused a client certificate that does not verify against the tlsClientAuth CA', {
+        reason: String(socket.authorizationError),
+        remote: socket.remoteAddress,
+      });
+      socket.destroy();
+    });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? config.server.port, opts.bind ?? config.server.bind, () => resolve());
@@ -186,20 +212,62 @@ function lazySecretsManager(region: string | undefined) {
   };
 }
 
-/** Server TLS from inline PEMs or `tls-cert.pem`/`tls-key.pem` in `tlsPath` (default: the config's folder). */
-function serverTls(config: Config, configDir?: string): { cert: string; key: string } | undefined {
+/**
+ * Server TLS from inline PEMs or `tls-cert.pem`/`tls-key.pem` in `tlsPath` (default: the config's folder), and with
+ * `tlsClientAuth` the CA of client certificates (`tlsCAPEM` or `tls-ca.pem` there).
+ * @throws ConfigError when `tlsClientAuth` is on without HTTPS or without a readable, valid CA: upstream serves plain
+ *   HTTP silently then, which would leave the check open to anyone who can reach the port.
+ */
+function serverTls(config: Config, configDir?: string): { cert: string; key: string; ca?: string } | undefined {
   const s = config.server;
-  if (s.tlsCertPEM && s.tlsKeyPEM) return { cert: s.tlsCertPEM, key: s.tlsKeyPEM };
   const dir = s.tlsPath ?? configDir;
-  if (!dir) return undefined;
+  let tls: { cert: string; key: string } | undefined;
+  if (s.tlsCertPEM && s.tlsKeyPEM) tls = { cert: s.tlsCertPEM, key: s.tlsKeyPEM };
+  else if (dir)
+    try {
+      tls = {
+        cert: readFileSync(join(dir, 'tls-cert.pem'), 'utf8'),
+        key: readFileSync(join(dir, 'tls-key.pem'), 'utf8'),
+      };
+    } catch {
+      tls = undefined;
+    }
+  if (!s.tlsClientAuth) return tls;
+  const fail = (path: string, message: string) => new ConfigError([{ path, message }]);
+  if (!tls)
+    throw fail(
+      'server.tlsClientAuth',
+      `needs the server to serve HTTPS: set server.tlsCertPEM and server.tlsKeyPEM, or put tls-cert.pem and tls-key.pem in ${dir ?? 'server.tlsPath'}`,
+    );
+  if (s.tlsCAPEM !== undefined) return { ...tls, ca: s.tlsCAPEM };
+  if (!dir)
+    throw fail(
+      'server.tlsClientAuth',
+      'needs the CA of the client certificates: set server.tlsCAPEM or server.tlsPath',
+    );
+  const file = join(dir, 'tls-ca.pem');
+  let ca: string;
   try {
-    return {
-      cert: readFileSync(join(dir, 'tls-cert.pem'), 'utf8'),
-      key: readFileSync(join(dir, 'tls-key.pem'), 'utf8'),
-    };
-  } catch {
-    return undefined;
+    ca = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw fail(
+      'server.tlsClientAuth',
+      `needs the CA of the client certificates: set server.tlsCAPEM, or put tls-ca.pem in ${dir} (cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
+  const problem = validateCaPem(ca);
+  if (problem) throw fail('server.tlsClientAuth', `${file} ${problem}`);
+  return { ...tls, ca };
+}
+
+/** Whether the request came on a TLS connection whose client certificate verified against the CA. */
+function verifiedSocket(socket: unknown): boolean {
+  return socket instanceof TLSSocket && socket.authorized;
+}
+
+/** The same, from the bindings @hono/node-server gives the app (`env.incoming` is Node's request). */
+function verifiedClient(env: unknown): boolean {
+  return verifiedSocket((env as { incoming?: { socket?: unknown } } | undefined)?.incoming?.socket);
 }
 
 /** `server.favicon`: base64 or an http(s) URL downloaded once at start-up (15 s, at most 2 MB). */

@@ -4,11 +4,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A throwaway CA and a server certificate it signed (by default for `127.0.0.1` / `localhost`). */
+/**
+ * A throwaway CA, a server certificate it signed (by default for `127.0.0.1` / `localhost`) and a client certificate
+ * (for a proxy presenting one to a server with `tlsClientAuth`).
+ */
 export interface TestPki {
   caPEM: string;
   serverCertPEM: string;
   serverKeyPEM: string;
+  clientCertPEM: string;
+  clientKeyPEM: string;
 }
 
 /**
@@ -50,10 +55,24 @@ export function createTestPki(caName = 'tfa test CA', names: string[] = [], days
       `x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days ${days} -extfile server.ext`,
     );
 
+    // 3. Client certificate (clientAuth only), as a proxy presents it to an mTLS server.
+    const clientKeyPEM = newKeyPem();
+    writeFileSync(join(dir, 'client.key'), clientKeyPEM);
+    writeFileSync(
+      join(dir, 'client.ext'),
+      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n',
+    );
+    openssl('req -new -key client.key -out client.csr -subj /CN=tfa-test-proxy');
+    openssl(
+      `x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days ${days} -extfile client.ext`,
+    );
+
     return {
       caPEM: readFileSync(join(dir, 'ca.pem'), 'utf8'),
       serverCertPEM: readFileSync(join(dir, 'server.pem'), 'utf8'),
       serverKeyPEM,
+      clientCertPEM: readFileSync(join(dir, 'client.pem'), 'utf8'),
+      clientKeyPEM,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

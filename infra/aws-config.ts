@@ -80,6 +80,12 @@ export function loadAwsConfig(file: string, target: DeployTarget = {}): AwsConfi
         message:
           'API Gateway and the Function URL terminate TLS on AWS: remove the server TLS settings (a private key must not be bundled into the Lambda asset)',
       });
+  if (s.tlsClientAuth || s.tlsCAPEM !== undefined)
+    issues.push({
+      path: s.tlsClientAuth ? 'server.tlsClientAuth' : 'server.tlsCAPEM',
+      message:
+        'the functions never see the TLS connection on AWS: require client certificates with mutual TLS on the API Gateway custom domain (a truststore in S3) instead',
+    });
   if (s.favicon !== undefined && /^https?:\/\//i.test(s.favicon))
     issues.push({
       path: 'server.favicon',

@@ -1,5 +1,5 @@
 import { ROUTES } from '../config/routes.js';
-import { notFound } from '../http/errors.js';
+import { notFound, unauthorized } from '../http/errors.js';
 import { jwksResponse } from '../identity/assertion.js';
 import { type ApiVerifyDeps, apiVerifyRoute } from '../routes/api-verify.js';
 import type { CoreDeps } from '../routes/context.js';
@@ -7,10 +7,20 @@ import { type VerifyDeps, verifyRoute } from '../routes/verify.js';
 import type { App } from './base.js';
 import { findPortal, plainRoute, portalRoute } from './register.js';
 
+export interface VerifyRoutesDeps extends VerifyDeps, ApiVerifyDeps {
+  /**
+   * `server.tlsClientAuth` (standalone): whether the request's connection presented a client certificate that
+   * verified, from the server's bindings (`c.env`). Set only when client certificates are required.
+   */
+  clientCertificate?: (env: unknown) => boolean;
+}
+
 /** The verify function's routes: the forward-auth check, the JWKS, the bearer API and the health check. Read-only. */
-export function registerVerifyRoutes(app: App, deps: VerifyDeps & ApiVerifyDeps): void {
+export function registerVerifyRoutes(app: App, deps: VerifyRoutesDeps): void {
   portalRoute(app, deps, ROUTES.verify, (pr, c) => {
     c.set('forwardAuthCheck', true);
+    // Upstream checks the certificate on the forward-auth check only: browsers reach the other routes without one.
+    if (deps.clientCertificate && !deps.clientCertificate(c.env)) throw unauthorized('Client certificate not provided');
     return verifyRoute(deps, pr);
   });
   // The identity-assertion keys, for apps to verify the assertion (docs/identity-assertion.md).

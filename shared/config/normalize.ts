@@ -1,3 +1,4 @@
+import { validateCaPem } from './ca-pem.js';
 import type { ConfigIssue } from './errors.js';
 import { canonicalHeaderName, HEADER_NAME_RE, isHostname, NAME_RE } from './names.js';
 import { normalizeProviders } from './normalize-providers.js';
@@ -43,8 +44,11 @@ export function normalizeConfig(
   if (!/^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/.test(basePath))
     n.error('server.basePath', 'is not a valid URL path', server.basePath);
 
-  if (server.tlsClientAuth)
-    n.error('server.tlsClientAuth', 'is not supported yet (terminate mTLS at the proxy or API Gateway)');
+  // The CA file in `tlsPath` is read at start (bin/standalone.ts), where the config file's folder is known.
+  if (server.tlsCAPEM !== undefined) {
+    const problem = validateCaPem(server.tlsCAPEM);
+    if (problem) n.error('server.tlsCAPEM', problem);
+  }
   if ((server.tlsCertPEM === undefined) !== (server.tlsKeyPEM === undefined))
     n.notices.push({
       level: 'warn',

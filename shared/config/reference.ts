@@ -62,7 +62,7 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
   },
   'server.tlsPath': {
     description:
-      'Standalone HTTPS: folder holding `tls-cert.pem` and `tls-key.pem` (default: the config file’s folder). No hot reload.',
+      'Standalone HTTPS: folder holding `tls-cert.pem` and `tls-key.pem`, and `tls-ca.pem` for `tlsClientAuth` (default: the config file’s folder). No hot reload.',
     example: '/etc/tfa/tls',
   },
   'server.tlsCertPEM': {
@@ -74,12 +74,13 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     example: '"-----BEGIN PRIVATE KEY-----\\n..."',
   },
   'server.tlsCAPEM': {
-    description: 'CA certificate (PEM) that signs the proxy’s client certificates, for `tlsClientAuth`.',
+    description:
+      'CA certificate(s) (PEM) that sign the proxy’s client certificates, for `tlsClientAuth`; else `tls-ca.pem` in `tlsPath`. Invalid PEM is an error.',
     example: '"-----BEGIN CERTIFICATE-----\\n..."',
   },
   'server.tlsClientAuth': {
     description:
-      'Require client certificates from the proxy (mTLS). **Not supported yet**: `true` is a config error; terminate mTLS at the proxy or API Gateway.',
+      'Standalone mTLS, as upstream: the server asks every client for a certificate signed by the CA (`tlsCAPEM` or `tls-ca.pem` in `tlsPath`); a certificate that does not verify ends the connection, and the forward-auth check (`GET P`) answers 401 `Client certificate not provided` without one, while browser pages work without. Needs server HTTPS and a CA, else the server refuses to start. Not on AWS (put mTLS on the API Gateway custom domain).',
     default: 'false',
     example: 'false',
   },

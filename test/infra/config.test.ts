@@ -168,6 +168,29 @@ describe('other settings that cannot work on AWS', () => {
     expect(err?.message).not.toContain("'y'");
   });
 
+  it('rejects tlsClientAuth, naming the key and where mutual TLS goes on AWS', () => {
+    // Prepare
+    const file = writeConfig(
+      config(
+        {},
+        { server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }], tlsClientAuth: true } },
+      ),
+    );
+
+    // Act
+    const err = synthError(file);
+
+    // Assess
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues).toEqual([
+      {
+        path: 'server.tlsClientAuth',
+        message:
+          'the functions never see the TLS connection on AWS: require client certificates with mutual TLS on the API Gateway custom domain (a truststore in S3) instead',
+      },
+    ]);
+  });
+
   it('rejects a custom domain that is not an authHost of the config', () => {
     const err = synthError(writeConfig(config({})), {
       domainName: 'sso.example.com',

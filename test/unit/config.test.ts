@@ -959,6 +959,24 @@ describe('server options', () => {
     ]);
   });
 
+  it('accepts tlsClientAuth with an inline CA (the files in tlsPath are read at start)', () => {
+    // Act
+    const { config } = load(withPortal({}, { server: { tlsClientAuth: true, tlsCAPEM: CA_PEM } }));
+
+    // Assess
+    expect(config.server).toMatchObject({ tlsClientAuth: true, tlsCAPEM: CA_PEM });
+  });
+
+  it('rejects a tlsCAPEM that is not a PEM certificate, naming the key', () => {
+    // Act
+    const issues = issuesOf(withPortal({}, { server: { tlsClientAuth: true, tlsCAPEM: 'not a certificate' } }));
+
+    // Assess
+    expect(issues).toEqual([
+      { path: 'server.tlsCAPEM', message: 'is not a valid PEM certificate: no BEGIN CERTIFICATE block' },
+    ]);
+  });
+
   // Upstream signs sessions with tokens.signingKey; sessions are server-side here, so the key is accepted and ignored.
   it('accepts tokens.signingKey and says that it is ignored', () => {
     // Act
