@@ -48,6 +48,7 @@ describe('the proxy recipes in docs/proxies.md', () => {
     'traefik.static.yml',
     'traefik.dedicated.yml',
     'traefik.subpath.yml',
+    'traefik.mtls.yml',
   ])('show docs/recipes/%s exactly as the e2e suite runs it', (file) => {
     // Prepare
     const markdown = readFileSync(DOC, 'utf8');
