@@ -6,10 +6,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Standalone } from '../../bin/standalone.js';
 import { FakeGoogle } from '../helpers/fakes/google.js';
 import { jsonReply } from '../helpers/fakes/http-fake.js';
-import { routeNetwork } from '../helpers/fakes/oauth-server.js';
-import { Browser, startQuietServer } from '../helpers/stack.js';
+import { startServerAgainst } from '../helpers/provider-contract.js';
+import { Browser } from '../helpers/stack.js';
 
-const CLIENT = { id: 'cid.apps.googleusercontent.com', secret: 'google-secret-0123456789' };
 const USER = { sub: 'sub-1', name: 'Google User', email: 'user@example.com', email_verified: true };
 const APP = 'https://app.example.com/dashboard';
 
@@ -18,21 +17,8 @@ describe('the callback when the provider refuses or fails the code exchange', ()
   let server: Standalone;
 
   beforeAll(async () => {
-    await fake.start();
-    fake.clients.set(CLIENT.id, CLIENT.secret);
-    server = await startQuietServer(
-      {
-        server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
-        // The shortest timeout the config accepts, so the stalled-provider case stays short.
-        portals: [
-          {
-            name: 'main',
-            providers: [{ google: { clientID: CLIENT.id, clientSecret: CLIENT.secret, requestTimeout: '1s' } }],
-          },
-        ],
-      },
-      routeNetwork(fake.routes()).fetch,
-    );
+    // The shortest timeout the config accepts, so the stalled-provider case stays short.
+    server = await startServerAgainst(fake, 'google', { provider: { requestTimeout: '1s' } });
   });
   afterAll(async () => {
     await server?.close();

@@ -1,20 +1,27 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Standalone } from '../../bin/standalone.js';
 import { assertionAudience } from '../../shared/assertions/audience.js';
-import { validateConfig } from '../../shared/config/load.js';
 import type { MicrosoftEntraIDConfig } from '../../shared/config/types.js';
 import { MicrosoftEntraIDProvider } from '../../shared/providers/microsoft-entra-id.js';
 import { ProviderError } from '../../shared/providers/provider.js';
 import { SecretResolver } from '../../shared/secrets/resolver.js';
+import { catchErrorAsync } from '../helpers/catch-error.js';
 import { CONSUMERS_TENANT, FakeEntraLogin } from '../helpers/fakes/entra-login.js';
 import { FakeAuthorizationServer, type RoutedNetwork, routeNetwork } from '../helpers/fakes/oauth-server.js';
-import { Browser, startQuietServer } from '../helpers/stack.js';
+import {
+  ENTRA_TENANT,
+  loginAt,
+  PROVIDER_KINDS,
+  providerConfig,
+  REDIRECT,
+  startFake,
+  startServerAgainst,
+} from '../helpers/provider-contract.js';
+import { Browser } from '../helpers/stack.js';
 
-const CLIENT = { id: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', secret: 'entra-secret-0123456789' };
-const REDIRECT = 'https://auth.example.com/portals/main/oauth2/callback';
+const CLIENT = PROVIDER_KINDS.microsoftEntraID.client;
 const LOGIN = 'https://login.microsoftonline.com';
-const TENANT_A = '11111111-2222-3333-4444-555555555555';
+const TENANT_A = ENTRA_TENANT;
 const TENANT_B = '66666666-7777-8888-9999-000000000000';
 
 /**
@@ -22,29 +29,14 @@ const TENANT_B = '66666666-7777-8888-9999-000000000000';
  * name tenants by GUID), so that case builds the config object directly from a validated one.
  */
 function entraConfig(tenantID: string, over: Record<string, unknown> = {}): MicrosoftEntraIDConfig {
-  const { config } = validateConfig({
-    portals: [
-      {
-        name: 'main',
-        providers: [
-          { microsoftEntraID: { tenantID: TENANT_A, clientID: CLIENT.id, clientSecret: CLIENT.secret, ...over } },
-        ],
-      },
-    ],
-  });
-  const provider = config.portals[0]?.providers[0];
-  if (provider?.type !== 'microsoftEntraID') throw new Error('no Entra ID provider');
-  return { ...provider, tenantID };
+  return { ...providerConfig('microsoftEntraID', over), tenantID };
 }
 
 describe('Microsoft Entra ID provider against a loopback Entra ID (upstream microsoft_entra_id_test)', () => {
   const fake = new FakeEntraLogin();
   let net: RoutedNetwork;
 
-  beforeAll(async () => {
-    await fake.start();
-    fake.clients.set(CLIENT.id, CLIENT.secret);
-  });
+  beforeAll(() => startFake(fake, 'microsoftEntraID'));
   afterAll(() => fake.stop());
   afterEach(() => fake.reset());
 
@@ -57,23 +49,11 @@ describe('Microsoft Entra ID provider against a loopback Entra ID (upstream micr
     });
   };
 
-  /** One login as the browser would run it: authorize URL, consent at the fake, then the code exchange. */
-  const login = async (provider: MicrosoftEntraIDProvider, user: Record<string, unknown>) => {
-    const state = `microsoftentraid~c~${randomUUID()}`;
-    const nonce = randomUUID();
-    const codeVerifier = randomBytes(32).toString('base64url');
-    const authorize = await provider.authorizationUrl({ redirectUri: REDIRECT, state, nonce, codeVerifier });
-    const callbackUrl = fake.approve(authorize, user);
-    return provider.exchange({ callbackUrl, expectedState: state, nonce, codeVerifier });
-  };
+  /** One login as the browser would run it, as `user`. */
+  const login = (provider: MicrosoftEntraIDProvider, user: Record<string, unknown>) => loginAt(provider, fake, user);
 
-  const rejection = (promise: Promise<unknown>) =>
-    promise.then(
-      () => {
-        throw new Error('expected the login to be rejected');
-      },
-      (err: unknown) => err,
-    );
+  /** The ProviderError a login ends with. */
+  const rejection = (promise: Promise<unknown>) => catchErrorAsync(() => promise, ProviderError);
 
   it("builds the authorize URL on the tenant's v2.0 endpoint with the default scopes, PKCE and a nonce", async () => {
     // Prepare
@@ -174,7 +154,7 @@ describe('Microsoft Entra ID provider against a loopback Entra ID (upstream micr
 
     // Assess
     expect(err).toBeInstanceOf(ProviderError);
-    expect((err as Error).message).toMatch(/iss/);
+    expect(err.message).toMatch(/iss/);
   });
 
   it("rejects an ID token whose tid is not the tenant of its issuer (the provider's own check)", async () => {
@@ -187,7 +167,7 @@ describe('Microsoft Entra ID provider against a loopback Entra ID (upstream micr
 
     // Assess
     expect(err).toBeInstanceOf(ProviderError);
-    expect((err as Error).message).toContain(`is not the issuer of its tenant "${TENANT_B}"`);
+    expect(err.message).toContain(`is not the issuer of its tenant "${TENANT_B}"`);
   });
 
   it('rejects an ID token signed by a key not in the tenant JWKS', async () => {
@@ -271,7 +251,7 @@ describe('Microsoft Entra ID provider against a loopback Entra ID (upstream micr
 
       // Assess
       expect(err).toBeInstanceOf(ProviderError);
-      expect((err as Error).message).toMatch(/iss/);
+      expect(err.message).toMatch(/iss/);
     });
 
     it("rejects a token on 'common' without a tid", async () => {
@@ -306,20 +286,7 @@ describe('Entra ID sign-in on the common authority through the real server', () 
   let server: Standalone;
 
   beforeAll(async () => {
-    await fake.start();
-    fake.clients.set(CLIENT.id, CLIENT.secret);
-    server = await startQuietServer(
-      {
-        server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
-        portals: [
-          {
-            name: 'main',
-            providers: [{ microsoftEntraID: { tenantID: 'common', clientID: CLIENT.id, clientSecret: CLIENT.secret } }],
-          },
-        ],
-      },
-      routeNetwork(fake.routes()).fetch,
-    );
+    server = await startServerAgainst(fake, 'microsoftEntraID', { provider: { tenantID: 'common' } });
   });
   afterAll(async () => {
     await server?.close();

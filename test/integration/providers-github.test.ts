@@ -1,29 +1,27 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Standalone } from '../../bin/standalone.js';
-import { validateConfig } from '../../shared/config/load.js';
-import type { GitHubConfig } from '../../shared/config/types.js';
 import { GitHubProvider } from '../../shared/providers/github.js';
 import { ProviderError } from '../../shared/providers/provider.js';
 import { SecretResolver } from '../../shared/secrets/resolver.js';
+import { catchErrorAsync } from '../helpers/catch-error.js';
 import { FakeGitHub } from '../helpers/fakes/github.js';
 import { FakeAuthorizationServer, type RoutedNetwork, routeNetwork } from '../helpers/fakes/oauth-server.js';
-import { Browser, startQuietServer } from '../helpers/stack.js';
+import {
+  loginAt,
+  PROVIDER_KINDS,
+  providerConfig,
+  REDIRECT,
+  startFake,
+  startServerAgainst,
+} from '../helpers/provider-contract.js';
+import { Browser } from '../helpers/stack.js';
 
-const CLIENT = { id: 'Iv1.0123456789abcdef', secret: 'github-secret-0123456789abcdef' };
-const REDIRECT = 'https://auth.example.com/portals/main/oauth2/callback';
+const CLIENT = PROVIDER_KINDS.github.client;
 
-function githubConfig(over: Record<string, unknown> = { clientSecret: CLIENT.secret }): GitHubConfig {
-  const { config } = validateConfig({
-    portals: [{ name: 'main', providers: [{ github: { clientID: CLIENT.id, ...over } }] }],
-  });
-  const provider = config.portals[0]?.providers[0];
-  if (provider?.type !== 'github') throw new Error('no GitHub provider');
-  return provider;
-}
+const githubConfig = (over: Record<string, unknown> = {}) => providerConfig('github', over);
 
 describe('GitHub provider against a loopback GitHub (upstream github_test)', () => {
   const fake = new FakeGitHub();
@@ -31,8 +29,7 @@ describe('GitHub provider against a loopback GitHub (upstream github_test)', () 
   let dir = '';
 
   beforeAll(async () => {
-    await fake.start();
-    fake.clients.set(CLIENT.id, CLIENT.secret);
+    await startFake(fake, 'github');
     dir = mkdtempSync(join(tmpdir(), 'tfa-github-'));
   });
   afterAll(async () => {
@@ -46,14 +43,8 @@ describe('GitHub provider against a loopback GitHub (upstream github_test)', () 
     return new GitHubProvider(config, { secrets: new SecretResolver(), fetch: net.fetch });
   };
 
-  /** One login as the browser would run it: authorize URL, consent at the fake, then the code exchange. */
-  const login = async (provider: GitHubProvider) => {
-    const state = `github~c~${randomUUID()}`;
-    const codeVerifier = randomBytes(32).toString('base64url');
-    const authorize = await provider.authorizationUrl({ redirectUri: REDIRECT, state, nonce: 'unused', codeVerifier });
-    const callbackUrl = fake.approve(authorize);
-    return provider.exchange({ callbackUrl, expectedState: state, nonce: 'unused', codeVerifier });
-  };
+  /** One login as the browser would run it. */
+  const login = (provider: GitHubProvider) => loginAt(provider, fake);
 
   it('builds the authorize URL on github.com with scope user, the state and PKCE, and no nonce', async () => {
     // Prepare
@@ -142,7 +133,7 @@ describe('GitHub provider against a loopback GitHub (upstream github_test)', () 
     // Prepare
     const path = join(dir, 'github-secret');
     writeFileSync(path, `${CLIENT.secret}\n`);
-    const provider = newProvider(githubConfig({ clientSecretFile: path }));
+    const provider = newProvider(githubConfig({ clientSecret: undefined, clientSecretFile: path }));
 
     // Act
     const profile = await login(provider);
@@ -161,13 +152,14 @@ describe('GitHub provider against a loopback GitHub (upstream github_test)', () 
     const callbackUrl = new URL(`${REDIRECT}?code=not-issued&state=${state}`);
 
     // Act
-    const err = await provider
-      .exchange({ callbackUrl, expectedState: state, nonce: 'unused', codeVerifier: 'v'.repeat(43) })
-      .catch((e: unknown) => e);
+    const err = await catchErrorAsync(
+      () => provider.exchange({ callbackUrl, expectedState: state, nonce: 'unused', codeVerifier: 'v'.repeat(43) }),
+      ProviderError,
+    );
 
     // Assess
     expect(err).toBeInstanceOf(ProviderError);
-    expect((err as Error).message).toContain('invalid_grant');
+    expect(err.message).toContain('invalid_grant');
     expect(net.urls).not.toContain('https://api.github.com/graphql');
   });
 
@@ -179,9 +171,10 @@ describe('GitHub provider against a loopback GitHub (upstream github_test)', () 
     );
 
     // Act
-    const err = await provider
-      .exchange({ callbackUrl, expectedState: 'github~c~mine', nonce: 'unused' })
-      .catch((e: unknown) => e);
+    const err = await catchErrorAsync(
+      () => provider.exchange({ callbackUrl, expectedState: 'github~c~mine', nonce: 'unused' }),
+      ProviderError,
+    );
 
     // Assess
     expect(err).toBeInstanceOf(ProviderError);
@@ -194,11 +187,11 @@ describe('GitHub provider against a loopback GitHub (upstream github_test)', () 
     fake.viewer = { ...fake.viewer, login: '' };
 
     // Act
-    const err = await login(provider).catch((e: unknown) => e);
+    const err = await catchErrorAsync(() => login(provider), ProviderError);
 
     // Assess
     expect(err).toBeInstanceOf(ProviderError);
-    expect((err as Error).message).toContain('lacks viewer id or login');
+    expect(err.message).toContain('lacks viewer id or login');
   });
 });
 
@@ -207,29 +200,9 @@ describe('a custom-named GitHub provider through the real server', () => {
   let server: Standalone;
 
   beforeAll(async () => {
-    await fake.start();
-    fake.clients.set(CLIENT.id, CLIENT.secret);
-    server = await startQuietServer(
-      {
-        server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
-        portals: [
-          {
-            name: 'main',
-            providers: [
-              {
-                github: {
-                  name: 'corp-github',
-                  displayName: 'Corp GitHub',
-                  clientID: CLIENT.id,
-                  clientSecret: CLIENT.secret,
-                },
-              },
-            ],
-          },
-        ],
-      },
-      routeNetwork(fake.routes()).fetch,
-    );
+    server = await startServerAgainst(fake, 'github', {
+      provider: { name: 'corp-github', displayName: 'Corp GitHub' },
+    });
   });
   afterAll(async () => {
     await server?.close();

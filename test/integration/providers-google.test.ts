@@ -1,48 +1,37 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Standalone } from '../../bin/standalone.js';
-import { validateConfig } from '../../shared/config/load.js';
-import type { GoogleConfig } from '../../shared/config/types.js';
 import { GoogleProvider } from '../../shared/providers/google.js';
 import type { OAuthProvider } from '../../shared/providers/provider.js';
 import { ProviderError } from '../../shared/providers/provider.js';
 import { SecretResolver } from '../../shared/secrets/resolver.js';
+import { catchErrorAsync } from '../helpers/catch-error.js';
 import { FakeGoogle } from '../helpers/fakes/google.js';
 import { FakeAuthorizationServer, type RoutedNetwork, routeNetwork } from '../helpers/fakes/oauth-server.js';
-import { Browser, startQuietServer } from '../helpers/stack.js';
+import {
+  loginAt,
+  PROVIDER_KINDS,
+  providerConfig,
+  REDIRECT,
+  startFake,
+  startServerAgainst,
+} from '../helpers/provider-contract.js';
+import { Browser } from '../helpers/stack.js';
 
-const CLIENT = { id: 'cid.apps.googleusercontent.com', secret: 'google-secret-0123456789' };
-const REDIRECT = 'https://auth.example.com/portals/main/oauth2/callback';
+const CLIENT = PROVIDER_KINDS.google.client;
 const USER = { sub: 'sub-1', name: 'Google User', email: 'user@example.com', email_verified: true, hd: 'example.com' };
 
-function googleConfig(over: Record<string, unknown> = {}): GoogleConfig {
-  const { config } = validateConfig({
-    portals: [{ name: 'main', providers: [{ google: { clientID: CLIENT.id, clientSecret: CLIENT.secret, ...over } }] }],
-  });
-  const provider = config.portals[0]?.providers[0];
-  if (provider?.type !== 'google') throw new Error('no Google provider');
-  return provider;
-}
+const googleConfig = (over: Record<string, unknown> = {}) => providerConfig('google', over);
 
-/** One login as the browser would run it: authorize URL, consent at the fake, then the code exchange. */
-async function login(provider: OAuthProvider, fake: FakeGoogle, user: Record<string, unknown> = USER) {
-  const state = `google~c~${randomUUID()}`;
-  const nonce = randomUUID();
-  const codeVerifier = randomBytes(32).toString('base64url');
-  const authorize = await provider.authorizationUrl({ redirectUri: REDIRECT, state, nonce, codeVerifier });
-  const callbackUrl = fake.approve(authorize, user);
-  return provider.exchange({ callbackUrl, expectedState: state, nonce, codeVerifier });
-}
+/** One login as the browser would run it, as {@link USER} unless a test names another. */
+const login = (provider: OAuthProvider, fake: FakeGoogle, user: Record<string, unknown> = USER) =>
+  loginAt(provider, fake, user);
 
 describe('Google provider against a loopback Google (upstream google_test)', () => {
   const fake = new FakeGoogle();
   let net: RoutedNetwork;
   let provider: GoogleProvider;
 
-  beforeAll(async () => {
-    await fake.start();
-    fake.clients.set(CLIENT.id, CLIENT.secret);
-  });
+  beforeAll(() => startFake(fake, 'google'));
   afterAll(() => fake.stop());
   afterEach(() => fake.reset());
 
@@ -137,11 +126,11 @@ describe('Google provider against a loopback Google (upstream google_test)', () 
     fake.idTokenClaims = { iss: 'https://accounts.example.org' };
 
     // Act
-    const err = await login(provider, fake).catch((e: unknown) => e);
+    const err = await catchErrorAsync(() => login(provider, fake), ProviderError);
 
     // Assess
     expect(err).toBeInstanceOf(ProviderError);
-    expect((err as Error).message).toMatch(/iss/);
+    expect(err.message).toMatch(/iss/);
   });
 
   it('rejects an ID token signed by a key Google does not publish', async () => {
@@ -154,7 +143,7 @@ describe('Google provider against a loopback Google (upstream google_test)', () 
     });
 
     // Act
-    const err = await login(provider, fake).catch((e: unknown) => e);
+    const err = await catchErrorAsync(() => login(provider, fake), ProviderError);
 
     // Assess
     expect(err).toBeInstanceOf(ProviderError);
@@ -166,11 +155,11 @@ describe('Google provider against a loopback Google (upstream google_test)', () 
     fake.idTokenClaims = { nonce: 'someone-elses-nonce' };
 
     // Act
-    const err = await login(provider, fake).catch((e: unknown) => e);
+    const err = await catchErrorAsync(() => login(provider, fake), ProviderError);
 
     // Assess
     expect(err).toBeInstanceOf(ProviderError);
-    expect((err as Error).message).toMatch(/nonce/);
+    expect(err.message).toMatch(/nonce/);
   });
 
   it('rejects a token response without an ID token', async () => {
@@ -179,7 +168,7 @@ describe('Google provider against a loopback Google (upstream google_test)', () 
     fake.idToken = null;
 
     // Act
-    const err = await login(provider, fake).catch((e: unknown) => e);
+    const err = await catchErrorAsync(() => login(provider, fake), ProviderError);
 
     // Assess
     expect(err).toBeInstanceOf(ProviderError);
@@ -191,11 +180,11 @@ describe('Google provider against a loopback Google (upstream google_test)', () 
     newProvider({ clientSecret: 'wrong-secret' });
 
     // Act
-    const err = await login(provider, fake).catch((e: unknown) => e);
+    const err = await catchErrorAsync(() => login(provider, fake), ProviderError);
 
     // Assess
     expect(err).toBeInstanceOf(ProviderError);
-    expect((err as Error).message).toMatch(/invalid_client/);
+    expect(err.message).toMatch(/invalid_client/);
   });
 });
 
@@ -204,24 +193,14 @@ describe('Google sign-in through the real server', () => {
   let server: Standalone;
 
   beforeAll(async () => {
-    await fake.start();
-    fake.clients.set(CLIENT.id, CLIENT.secret);
-    server = await startQuietServer(
-      {
-        server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
-        portals: [
-          {
-            name: 'main',
-            headers: [
-              { name: 'X-Forwarded-User', claim: 'id' },
-              { name: 'X-Workspace-Domain', claim: 'hd' },
-            ],
-            providers: [{ google: { clientID: CLIENT.id, clientSecret: CLIENT.secret } }],
-          },
+    server = await startServerAgainst(fake, 'google', {
+      portal: {
+        headers: [
+          { name: 'X-Forwarded-User', claim: 'id' },
+          { name: 'X-Workspace-Domain', claim: 'hd' },
         ],
       },
-      routeNetwork(fake.routes()).fetch,
-    );
+    });
   });
   afterAll(async () => {
     await server?.close();
