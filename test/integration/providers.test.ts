@@ -7,6 +7,7 @@ import type { PocketIDConfig } from '../../shared/config/types.js';
 import { OIDCProvider } from '../../shared/providers/oidc.js';
 import { ProviderError } from '../../shared/providers/provider.js';
 import { SecretResolver } from '../../shared/secrets/resolver.js';
+import { catchErrorAsync } from '../helpers/catch-error.js';
 import { basicConfig, type Stack, startStack, TEST_CLIENT } from '../helpers/stack.js';
 
 /**
@@ -146,10 +147,10 @@ describe('Pocket ID provider against a protocol-level fake', () => {
     fake.tokenResponse = () => ({ access_token: 'at', token_type: 'Bearer', id_token: idToken });
     const provider = new OIDCProvider(pocketProvider(fake.url), { secrets: new SecretResolver() });
 
-    const err = await exchange(provider, 'pocketid~c~s3', 'n-3').catch((e: unknown) => e);
+    const err = await catchErrorAsync(() => exchange(provider, 'pocketid~c~s3', 'n-3'), ProviderError);
 
     expect(err).toBeInstanceOf(ProviderError);
-    expect(String((err as Error).message)).toMatch(/nonce/i);
+    expect(err.message).toMatch(/nonce/i);
   });
 
   it('rejects an unsigned (alg none) ID token', async () => {

@@ -12,6 +12,7 @@ import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../shared/sessi
 import { ensureTable } from '../../shared/sessions/ensure-table.js';
 import type { LoginState, Session, SessionInventory, SessionStore, StateStore } from '../../shared/sessions/types.js';
 import { unseal } from '../../shared/sessions/vault.js';
+import { catchErrorAsync } from '../helpers/catch-error.js';
 
 const T0 = 1_800_000_000_000;
 const profile = (id: string): Profile => ({ id, name: { full: `User ${id}` }, groups: ['g'] });
@@ -248,9 +249,9 @@ describe('when DynamoDB is unreachable', () => {
       't',
     );
 
-    const err = await store.get('C'.repeat(43), T0).catch((e: unknown) => e);
+    const err = await catchErrorAsync(() => store.get('C'.repeat(43), T0), DependencyError);
 
     expect(err).toBeInstanceOf(DependencyError);
-    expect((err as DependencyError).status).toBe(503);
+    expect(err.status).toBe(503);
   });
 });

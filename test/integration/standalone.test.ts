@@ -7,6 +7,7 @@ import { startStandalone } from '../../bin/standalone.js';
 import { createTestPki } from '../../dev/local-pki.js';
 import { validateConfig } from '../../shared/config/load.js';
 import { createLogger } from '../../shared/log.js';
+import { catchErrorAsync } from '../helpers/catch-error.js';
 
 const providers = [{ pocketID: { endpoint: 'https://id.example.com', clientID: 'x', clientSecret: 'y' } }];
 const quiet = () => createLogger({ level: 'error', json: true, write: () => {} });
@@ -27,9 +28,13 @@ describe('standalone server', () => {
     try {
       const dispatcher = new Agent({ connect: { ca: pki.caPEM } });
       const res = await undiciFetch(`${server.url}/healthz`, { dispatcher });
-      const old = await undiciFetch(`${server.url}/healthz`, {
-        dispatcher: new Agent({ connect: { ca: pki.caPEM, maxVersion: 'TLSv1.1', minVersion: 'TLSv1' } }),
-      }).catch((e: unknown) => e);
+      const old = await catchErrorAsync(
+        () =>
+          undiciFetch(`${server.url}/healthz`, {
+            dispatcher: new Agent({ connect: { ca: pki.caPEM, maxVersion: 'TLSv1.1', minVersion: 'TLSv1' } }),
+          }),
+        Error,
+      );
 
       expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       expect(res.status).toBe(204);
