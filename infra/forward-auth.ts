@@ -22,6 +22,7 @@ import { type AwsConfig, bundledConfig, loadAwsConfig, type ProviderPlan } from 
 import { validationError } from './errors.js';
 import { callbackUrls, checkUrls, traefikMiddleware } from './outputs.js';
 import { apiRoutes, DEFAULT_ROUTE_FUNCTION } from './routes.js';
+import { keyPatterns, leadingKeysCondition, TABLE_ACCESS, userIndexPatterns } from './table-access.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -198,23 +199,27 @@ export class ForwardAuth extends Construct {
     this.callbackFunction = callback.fn;
     this.roles = { verify: verify.role, login: login.role, callback: callback.role };
 
-    // 4. Least privilege. Table actions are granted on the table itself only: table.grant() would add every replica
-    // and `<table>/index/*`, which none of the functions touch (they run in this region and never query the index).
-    this.grantTable(this.verifyFunction, 'GetItem');
-    // BatchGetItem: the signed-in page reads the user's sessions (keys from the byUser index) to list them.
-    this.grantTable(this.loginFunction, 'GetItem', 'BatchGetItem', 'PutItem', 'DeleteItem', 'BatchWriteItem');
-    // "Log out everywhere" (POST logout?everywhere=1) and the signed-in page's session list find a user's sessions
-    // through the byUser index.
-    // Back-channel logout (callback function) finds a user's sessions the same way when the token names no known sid.
-    for (const grantee of [this.loginFunction, this.callbackFunction])
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['dynamodb:Query'],
-        resourceArns: [`${this.table.tableArn}/index/${TABLE_SCHEMA.userIndex.name}`],
-      });
-    // GetItem only tells a used login state from another browser's, after a conditional delete failed. UpdateItem
-    // records each sign-in's provider session id, BatchGetItem reads a user's sessions: both for back-channel logout.
-    this.grantTable(this.callbackFunction, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem');
+    // 4. Least privilege, per item kind (infra/table-access.ts): each grant is limited to the key prefixes the
+    // function uses, and is on the table itself only (table.grant() would add every replica and `<table>/index/*`,
+    // which none of the functions touch: they run in this region).
+    for (const name of ['verify', 'login', 'callback'] as const) {
+      const access = TABLE_ACCESS[name];
+      for (const grant of access.table)
+        iam.Grant.addToPrincipal({
+          grantee: this.roles[name],
+          actions: grant.actions.map((a) => `dynamodb:${a}`),
+          resourceArns: [this.table.tableArn],
+          conditions: leadingKeysCondition(keyPatterns(grant.items)),
+        });
+      // A Query on the index is checked against the index partition key: only users of the configured providers.
+      if (access.userIndex)
+        iam.Grant.addToPrincipal({
+          grantee: this.roles[name],
+          actions: ['dynamodb:Query'],
+          resourceArns: [`${this.table.tableArn}/index/${TABLE_SCHEMA.userIndex.name}`],
+          conditions: leadingKeysCondition(userIndexPatterns(this.config)),
+        });
+    }
     for (const { secret } of this.createdSecrets) secret.grantRead(this.callbackFunction);
     this.importSecrets(loaded);
     this.webIdentityAudiences = this.grantWebIdentity(loaded);
@@ -355,14 +360,6 @@ export class ForwardAuth extends Construct {
       environment: { [ENV.tableName]: this.table.tableName, NODE_OPTIONS: '--enable-source-maps' },
     });
     return { fn, role };
-  }
-
-  private grantTable(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: actions.map((a) => `dynamodb:${a}`),
-      resourceArns: [this.table.tableArn],
-    });
   }
 
   /** `clientSecretArn`: read access for the callback, and `kms:Decrypt` (via Secrets Manager) on its KMS key. */

@@ -202,15 +202,29 @@ describe('the functions', () => {
 });
 
 describe('IAM', () => {
-  it('lets verify only read items from the table: no write, no secret, no KMS, no STS', () => {
+  /** The DynamoDB statements of a role: actions, the resource as a string, and the LeadingKeys patterns. */
+  function tableStatements(rolePrefix: string) {
+    return roleStatements(template, rolePrefix)
+      .filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')))
+      .map((s) => ({
+        actions: actionsOf([s]).sort(),
+        resource: joinValue(s.Resource, (r) => (JSON.stringify(r).includes('ForwardAuthSessions') ? 'TABLE' : '?')),
+        condition: s.Condition,
+      }));
+  }
+  const keys = (...patterns: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns } });
+  const USERS = keys('main#pocketid#*', 'ops#pocketid#*');
+
+  it('lets verify only GetItem session keys (s#): no write, no login state, no index, no secret, no KMS, no STS', () => {
     const statements = roleStatements(template, 'ForwardAuthVerifyRole');
     expect(actionsOf(statements).sort()).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
-    const dynamo = statements.find((s) => actionsOf([s]).includes('dynamodb:GetItem'));
     // The table itself: not its replicas' ARNs, not `<table>/index/*`.
-    expect(dynamo?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ForwardAuthSessions/), 'Arn'] });
+    expect(tableStatements('ForwardAuthVerifyRole')).toEqual([
+      { actions: ['dynamodb:GetItem'], resource: 'TABLE', condition: keys('s#*') },
+    ]);
   });
 
-  it("lets login write login states, list a user's sessions and delete them (one, or a user's via the byUser index), and nothing secret", () => {
+  it("lets login read and delete sessions (s#), put login states (l#) and query its providers' users, nothing secret", () => {
     const statements = roleStatements(template, 'ForwardAuthLoginRole');
     expect(actionsOf(statements).sort()).toEqual([
       'dynamodb:BatchGetItem',
@@ -222,8 +236,26 @@ describe('IAM', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
-    const query = statements.find((s) => actionsOf([s]).includes('dynamodb:Query'));
-    expect(JSON.stringify(query?.Resource)).toContain(`/index/${TABLE.userIndex}`);
+    expect(tableStatements('ForwardAuthLoginRole')).toEqual([
+      {
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
+        resource: 'TABLE',
+        condition: keys('s#*'),
+      },
+      { actions: ['dynamodb:PutItem'], resource: 'TABLE', condition: keys('l#*') },
+      { actions: ['dynamodb:Query'], resource: `TABLE/index/${TABLE.userIndex}`, condition: USERS },
+    ]);
+  });
+
+  it('lets the callback get/delete login states (l#), put sessions (s#) and back-channel records (i#, j#) only', () => {
+    expect(tableStatements('ForwardAuthCallbackRole')).toEqual([
+      { actions: ['dynamodb:GetItem'], resource: 'TABLE', condition: keys('l#*') },
+      { actions: ['dynamodb:DeleteItem'], resource: 'TABLE', condition: keys('l#*', 's#*', 'i#*') },
+      { actions: ['dynamodb:PutItem'], resource: 'TABLE', condition: keys('s#*', 'j#*') },
+      { actions: ['dynamodb:UpdateItem'], resource: 'TABLE', condition: keys('i#*') },
+      { actions: ['dynamodb:BatchGetItem'], resource: 'TABLE', condition: keys('s#*') },
+      { actions: ['dynamodb:Query'], resource: `TABLE/index/${TABLE.userIndex}`, condition: USERS },
+    ]);
   });
 
   it('lets only the callback read the created secret and mint web-identity tokens for its audience', () => {
