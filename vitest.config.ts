@@ -9,8 +9,8 @@ export default defineConfig({
     pool: 'forks',
     // Builds the Lambda bundles when dist/ is missing or stale (test/lambda and test/infra import them).
     globalSetup: ['test/global-setup.ts'],
-    // Quiet output: the EMF lines of the in-process bundles (test/helpers/quiet.ts) and oidc-provider's start-up
-    // notices about its development defaults, which the dev IdP uses on purpose.
+    // Quiet output: the EMF and log lines of the in-process bundles (test/helpers/quiet.ts; TFA_TEST_LOGS=1 keeps the
+    // log lines) and oidc-provider's start-up notices about its development defaults, which the dev IdP uses on purpose.
     setupFiles: ['test/helpers/quiet.ts'],
     onConsoleLog: (log) => !/oidc-provider (WARNING|NOTICE)/.test(log),
     env: {
