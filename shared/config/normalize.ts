@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { validateCaPem } from './ca-pem.js';
 import type { ConfigIssue } from './errors.js';
 import { canonicalHeaderName, HEADER_NAME_RE, isHostname, NAME_RE } from './names.js';
@@ -164,9 +165,30 @@ function normalizeDomains(n: Normalizer, raw: RawConfig): DomainConfig[] {
       n.error(domainPath, 'is required');
       continue;
     }
+    // An IP literal may be listed (matched exactly, host-only cookies): with domains set, an unlisted IP host is
+    // refused, so serving one is a decision the config states.
+    const ip = e.path === 'cookies.domain' ? undefined : ipLiteral(e.domain);
+    if (ip) {
+      if (e.authHost !== undefined || e.authPort !== undefined) {
+        n.error(
+          e.authHost !== undefined ? `${e.path}.authHost` : `${e.path}.authPort`,
+          'cannot be set for an IP address domain (the auth server is reached at that address)',
+          e.authHost ?? e.authPort,
+        );
+        continue;
+      }
+      if (!out.some((d) => d.domain === ip)) out.push({ domain: ip, authHost: isIP(ip) === 6 ? `[${ip}]` : ip });
+      continue;
+    }
     const domain = stripHost(e.domain);
     if (!isHostname(domain)) {
-      n.error(domainPath, 'must be a valid host name (not an IP address)', e.domain);
+      n.error(
+        domainPath,
+        e.path === 'cookies.domain'
+          ? 'must be a valid host name (not an IP address)'
+          : 'must be a valid host name or IP address',
+        e.domain,
+      );
       continue;
     }
     let authHost = domain;
@@ -200,6 +222,15 @@ function normalizeDomains(n: Normalizer, raw: RawConfig): DomainConfig[] {
     if (!out.some((d) => d.domain === domain)) out.push({ domain, authHost });
   }
   return out;
+}
+
+/** `10.0.0.1`, `::1` or `[::1]` (lower-cased, brackets dropped), else undefined. */
+function ipLiteral(value: string): string | undefined {
+  const v = value
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+  return isIP(v) !== 0 ? v : undefined;
 }
 
 function stripHost(host: string): string {

@@ -33,7 +33,7 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
   },
   'server.domains[].domain': {
     description:
-      'Cookie domain, matched as a suffix of request hosts (the longest match wins). Lower-cased; trailing dot and port dropped; must be a host name, not an IP. Duplicates are dropped.',
+      'Cookie domain, matched as a suffix of request hosts (the longest match wins). Lower-cased; trailing dot and port dropped. An IP address is allowed and matched exactly (host-only cookies, no `authHost`/`authPort`): with domains set, a request, return URL or redirect whose host is an IP address is refused with 400 unless that address is listed. Duplicates are dropped.',
     default: 'required',
     example: 'example.com',
   },

@@ -18,19 +18,26 @@ export interface HostMatch {
   cookieDomain: string;
   /** Host (with optional port) of the auth server's own URLs. */
   authHost: string;
-  /** The `server.domains` entry the host falls under; undefined without configured domains or for an IP host. */
+  /** The `server.domains` entry the host falls under (a listed IP is its own); undefined without configured domains. */
   domain?: string;
 }
 
 /**
- * Upstream's DomainForHost (§1.3): IP hosts and sub-path mode (no `domains`) use the request host; otherwise the
- * longest configured domain that equals or is a parent of the host wins. `undefined` means the host is not ours.
+ * Upstream's DomainForHost (§1.3): sub-path mode (no `domains`) uses the request host; otherwise the longest
+ * configured domain that equals or is a parent of the host wins. Unlike upstream, with domains an IP host must be
+ * listed itself (a bare IP in `Host` or a return URL otherwise passes any domain check). `undefined`: not ours.
  */
 export function matchHost(config: Config, rawHost: string): HostMatch | undefined {
   const host = normalizeHost(rawHost);
   if (host === '') return undefined;
-  if (isIP(host) !== 0) return { cookieDomain: '', authHost: isIP(host) === 6 ? `[${host}]` : host };
   const domains = config.server.domains;
+  if (isIP(host) !== 0) {
+    // Sub-path mode serves any host; with domains an IP host is ours only when listed (no cookie-domain suffix
+    // matching for addresses).
+    const listed = domains.find((d) => d.domain === host);
+    if (domains.length > 0 && !listed) return undefined;
+    return { cookieDomain: '', authHost: isIP(host) === 6 ? `[${host}]` : host, ...(listed ? { domain: host } : {}) };
+  }
   if (domains.length === 0) return { cookieDomain: cookieDomainFor(host), authHost: host };
   let best: (typeof domains)[number] | undefined;
   for (const d of domains) {

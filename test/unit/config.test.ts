@@ -257,16 +257,19 @@ describe('upstream config_test.go: TestValidateConfig', () => {
     expect(issues).toEqual([{ path: 'server.domains[0].domain', message: 'is required' }]);
   });
 
-  it.each(['10.0.0.1', '::1', 'bad host!'])('rejects the domain %s, which is not a host name', (domain) => {
-    // Prepare
-    const data = withPortal({}, { server: { domains: [{ domain }] } });
+  it.each(['bad host!', 'a..b', '[::1'])(
+    'rejects the domain %s, which is neither a host name nor an IP address',
+    (domain) => {
+      // Prepare
+      const data = withPortal({}, { server: { domains: [{ domain }] } });
 
-    // Act
-    const issues = issuesOf(data);
+      // Act
+      const issues = issuesOf(data);
 
-    // Assess
-    expect(issues).toEqual([{ path: 'server.domains[0].domain', message: expect.stringContaining('host name') }]);
-  });
+      // Assess
+      expect(issues).toEqual([{ path: 'server.domains[0].domain', message: expect.stringContaining('host name') }]);
+    },
+  );
 
   it('migrates the legacy cookies.domain into server.domains with a deprecation warning', () => {
     // Prepare
@@ -317,6 +320,34 @@ describe('upstream config_test.go: TestValidateConfig', () => {
 
     // Assess
     expect(issues).toEqual([{ path: 'cookies.domain', message: expect.stringContaining('server.domains') }]);
+  });
+
+  it.each([
+    ['192.0.2.10', { domain: '192.0.2.10', authHost: '192.0.2.10' }],
+    ['[2001:DB8::1]', { domain: '2001:db8::1', authHost: '[2001:db8::1]' }],
+    ['::1', { domain: '::1', authHost: '[::1]' }],
+  ])('accepts the IP address %j as a server.domains entry, matched as itself', (domain, want) => {
+    // Prepare
+    const data = withPortal({}, { server: { domains: [{ domain }] } });
+
+    // Act
+    const { config } = validateConfig(data);
+
+    // Assess
+    expect(config.server.domains).toEqual([want]);
+  });
+
+  it('rejects an authHost on an IP address domain', () => {
+    // Prepare
+    const data = withPortal({}, { server: { domains: [{ domain: '192.0.2.10', authHost: 'auth.example.com' }] } });
+
+    // Act
+    const issues = issuesOf(data);
+
+    // Assess
+    expect(issues).toEqual([
+      { path: 'server.domains[0].authHost', message: expect.stringContaining('IP address domain') },
+    ]);
   });
 
   it('rejects a legacy cookies.domain that is an IP address', () => {

@@ -105,18 +105,42 @@ describe('upstream DomainForHost (matchHost)', () => {
     },
   );
 
+  it.each(['127.0.0.1', '127.0.0.1:8080', '[::1]:8080', '::1', '[2001:DB8::1]', '10.0.0.2'])(
+    'refuses the unlisted IP host %j when domains are configured',
+    (host) => {
+      // Prepare
+      const c = domains({ domain: 'example.com', authHost: 'auth.example.com' }, { domain: '10.0.0.1' });
+
+      // Act
+      const got = matchHost(c, host);
+
+      // Assess
+      expect(got).toBeUndefined();
+    },
+  );
+
   it.each([
-    { host: '127.0.0.1', authHost: '127.0.0.1' },
-    { host: '127.0.0.1:8080', authHost: '127.0.0.1' },
-    { host: '[::1]:8080', authHost: '[::1]' },
-    { host: '::1', authHost: '[::1]' },
-    { host: '[2001:DB8::1]', authHost: '[2001:db8::1]' },
-  ])('gives the IP host $host a host-only cookie, even outside the domains', ({ host, authHost }) => {
+    { host: '10.0.0.1', listed: '10.0.0.1', authHost: '10.0.0.1', domain: '10.0.0.1' },
+    { host: '10.0.0.1:8080', listed: '10.0.0.1', authHost: '10.0.0.1', domain: '10.0.0.1' },
+    { host: '[2001:DB8::1]:8443', listed: '[2001:db8::1]', authHost: '[2001:db8::1]', domain: '2001:db8::1' },
+    { host: '::1', listed: '::1', authHost: '[::1]', domain: '::1' },
+  ])('gives the listed IP host $host a host-only cookie', ({ host, listed, authHost, domain }) => {
     // Prepare
-    const c = domains({ domain: 'example.com', authHost: 'auth.example.com' });
+    const c = domains({ domain: 'example.com', authHost: 'auth.example.com' }, { domain: listed });
 
     // Act
     const got = matchHost(c, host);
+
+    // Assess
+    expect(got).toEqual({ cookieDomain: '', authHost, domain });
+  });
+
+  it.each([
+    { host: '127.0.0.1:8080', authHost: '127.0.0.1' },
+    { host: '[::1]:8080', authHost: '[::1]' },
+  ])('serves the IP host $host in sub-path mode (no domains) with a host-only cookie', ({ host, authHost }) => {
+    // Act
+    const got = matchHost(config(), host);
 
     // Assess
     expect(got).toEqual({ cookieDomain: '', authHost });

@@ -6,6 +6,7 @@ import { pathAndQuery, readForwarded } from '../../shared/http/forwarded.js';
 import { createLogger } from '../../shared/log.js';
 import { type CoreDeps, type PortalRequest, portalRequest } from '../../shared/routes/context.js';
 import {
+  checkReturnUrl,
   decodeStateCookie,
   encodeReturnParam,
   stateCookieId,
@@ -573,5 +574,69 @@ describe('readForwarded', () => {
     // Assess
     expect(err.status).toBe(400);
     expect(err.message).toBe('Request host is not associated with this auth server');
+  });
+});
+
+describe('IP-literal hosts with server.domains set (issue 12 §5)', () => {
+  const withIp = { server: { domains: [...DEDICATED.server.domains, { domain: '192.0.2.10' }] } };
+
+  it.each(['127.0.0.1', '127.0.0.1:4181', '[::1]', '2130706433', '0x7f.1'])(
+    'refuses X-Forwarded-Host %j with 400',
+    (host) => {
+      // Prepare
+      const d = deps(DEDICATED);
+      const req = forwardAuthRequest({ 'X-Forwarded-Host': host, 'X-Forwarded-Proto': 'https' });
+
+      // Act
+      const err = httpError(() => portalReq(d, req));
+
+      // Assess
+      expect(err.status).toBe(400);
+    },
+  );
+
+  it('accepts an X-Forwarded-Host IP that is listed in server.domains', () => {
+    // Prepare
+    const d = deps(withIp);
+
+    // Act
+    const got = returnUrl('/x', '192.0.2.10:8443', d);
+
+    // Assess
+    expect(got).toBe('https://192.0.2.10:8443/x');
+  });
+
+  it.each([
+    'https://127.0.0.1/admin',
+    'https://[::1]/',
+    // WHATWG URL turns these into 127.0.0.1, and the check sees what the browser will.
+    'https://2130706433/',
+    'https://0x7f.1/',
+    'http://192.0.2.11/',
+  ])('refuses the return URL %j with 400', (url) => {
+    // Prepare
+    const d = deps(withIp);
+
+    // Act
+    const err = httpError(() => checkReturnUrl(d, url));
+
+    // Assess
+    expect(err.status).toBe(400);
+    expect(err.message).toBe('Return URL is not on a domain served by this auth server');
+  });
+
+  it.each([
+    ['https://192.0.2.10/a?b=1', 'https://192.0.2.10/a?b=1'],
+    ['HTTPS://APP.Example.COM:443/./a/../b', 'https://app.example.com/b'],
+    ['https://3221225994/', 'https://192.0.2.10/'],
+  ])('accepts %j and returns the normalised URL it checked', (url, want) => {
+    // Prepare
+    const d = deps(withIp);
+
+    // Act
+    const got = checkReturnUrl(d, url);
+
+    // Assess
+    expect(got).toBe(want);
   });
 });
