@@ -29,6 +29,7 @@ import { CachedSessionStore } from '../shared/sessions/cache.js';
 import { DynamoStore } from '../shared/sessions/dynamodb.js';
 import { startEmbeddedDynamoDB } from '../shared/sessions/embedded.js';
 import { ensureTable } from '../shared/sessions/ensure-table.js';
+import { ByteHeaderResponse } from './byte-headers.js';
 import { fastListener } from './fast-listener.js';
 
 export interface StandaloneOptions {
@@ -138,19 +139,21 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
           tls: tls !== undefined,
           ...(tls?.ca ? { clientCertificate: (req) => verifiedSocket(req.socket) } : {}),
         });
+  // ByteHeaderResponse: identity headers leave as the UTF-8 bytes they carry, whatever the body's type.
   const server: Server = tls
     ? createHttpsServer(
         {
           cert: tls.cert,
           key: tls.key,
           minVersion: 'TLSv1.2',
+          ServerResponse: ByteHeaderResponse,
           // `tlsClientAuth`, as upstream's "verify if given": every client is asked for a certificate, a browser
           // without one still reaches the sign-in pages, and only the forward-auth check insists on one.
           ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {}),
         },
         listener,
       )
-    : createHttpServer(listener);
+    : createHttpServer({ ServerResponse: ByteHeaderResponse }, listener);
   // A certificate that was given but does not verify ends the connection (upstream fails the handshake): nothing is
   // served to a client that claims an identity we cannot check.
   if (tls?.ca)

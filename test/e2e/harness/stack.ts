@@ -10,8 +10,11 @@ export { TEST_CLIENT };
 /** A second client of the dev IdP, for portals with two providers. */
 export const SECOND_CLIENT = { clientId: 'tfa-test-second', clientSecret: 'second-client-secret-0123456789' };
 
-/** Users of the e2e IdP: the demo users plus one whose ID token carries no name claim at all. */
-export const E2E_USERS = { ...DEMO_USERS, nameless: {} };
+/**
+ * Users of the e2e IdP: the demo users, one whose ID token carries no name claim at all, and one whose name is not
+ * ASCII (its identity header must reach the app as UTF-8 bytes through every proxy).
+ */
+export const E2E_USERS = { ...DEMO_USERS, nameless: {}, zoe: { name: 'Zoë Ünïcode 名前' } };
 
 export interface E2EStack {
   idp: DevIdp;

@@ -1,0 +1,78 @@
+/**
+ * Identity header values reach the wire as the UTF-8 bytes of the user's name, on both of the standalone server's
+ * paths (the verify fast path and the core through @hono/node-server), read as raw socket bytes: Node sends the
+ * header block in a string body's encoding, which re-encoded each byte above 0x7F (`Zoë` left as `ZoÃ«`).
+ */
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Standalone, startStandalone } from '../../bin/standalone.js';
+import { validateConfig } from '../../shared/config/load.js';
+import { createLogger } from '../../shared/log.js';
+
+const POCKET = { pocketID: { endpoint: 'https://id.example.com', clientID: 'x', clientSecret: 'y' } };
+const NAME = 'Zoë Ünïcode 名前';
+const servers: Record<'fast' | 'core', Standalone> = {} as never;
+const tokens: Record<'fast' | 'core', string> = {} as never;
+
+beforeAll(async () => {
+  const { config } = validateConfig({
+    server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
+    portals: [{ name: 'main', providers: [POCKET] }],
+  });
+  const log = createLogger({ level: 'error', json: true, write: () => {} });
+  for (const path of ['fast', 'core'] as const) {
+    const server = await startStandalone({ config, log, port: 0, bind: '127.0.0.1', fastPath: path === 'fast' });
+    servers[path] = server;
+    const now = Date.now();
+    tokens[path] = await server.sessions.create({
+      portal: 'main',
+      provider: 'pocketid',
+      profile: { id: 'zoë', name: { full: NAME } } as never,
+      createdAt: now,
+      expiresAt: now + 3_600_000,
+    });
+  }
+});
+
+afterAll(async () => {
+  await Promise.all(Object.values(servers).map((s) => s.close()));
+});
+
+/** One HTTP/1.1 exchange on a plain socket; the header lines exactly as the bytes that arrived. */
+function rawExchange(port: number, request: string): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const all = Buffer.concat(chunks);
+      const head = all.subarray(0, all.indexOf('\r\n\r\n'));
+      const out = new Map<string, Buffer>();
+      let start = head.indexOf('\r\n') + 2;
+      while (start > 1 && start < head.length) {
+        const end = head.indexOf('\r\n', start);
+        const line = head.subarray(start, end < 0 ? head.length : end);
+        const colon = line.indexOf(':');
+        out.set(line.subarray(0, colon).toString('latin1').toLowerCase(), line.subarray(colon + 2));
+        start = end < 0 ? head.length : end + 2;
+      }
+      resolve(out);
+    });
+  });
+}
+
+describe('non-ASCII identity headers on the standalone server', () => {
+  it.each(['fast', 'core'] as const)('arrive as their UTF-8 bytes, not double-encoded (%s path)', async (path) => {
+    // Act
+    const headers = await rawExchange(
+      servers[path].port,
+      'GET /portals/main HTTP/1.1\r\nHost: tfa\r\nX-Forwarded-Host: app.example.com\r\nX-Forwarded-Proto: https\r\n' +
+        `X-Forwarded-Uri: /\r\nCookie: tf_sess_main=${tokens[path]}\r\nConnection: close\r\n\r\n`,
+    );
+
+    // Assess: C3 AB for ë, not C3 83 C2 AB.
+    expect(headers.get('x-forwarded-displayname')?.toString('hex')).toBe(Buffer.from(NAME, 'utf8').toString('hex'));
+    expect(headers.get('x-forwarded-user')?.toString('hex')).toBe(Buffer.from('zoë', 'utf8').toString('hex'));
+  });
+});
