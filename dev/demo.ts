@@ -92,7 +92,7 @@ export async function startDemoApp(port: number, authUrl: string): Promise<Serve
 <h1>Hello, ${esc(name || user)}!</h1>
 <p>This page is protected by tfa-serverless. The auth server said:</p>
 <ul><li><code>X-Forwarded-User: ${esc(user)}</code></li><li><code>X-Forwarded-Displayname: ${esc(name)}</code></li></ul>
-<form method="post" action="${esc(authUrl.replace('127.0.0.1', 'localhost'))}/logout"><button type="submit">Log out</button></form>
+<p><a href="${esc(authUrl.replace('127.0.0.1', 'localhost'))}/authenticated">Log out</a> (on the auth server's page: it refuses a logout posted from another origin)</p>
 </body></html>`);
     } catch {
       res.writeHead(502, { 'Content-Type': 'text/plain' }).end('The auth server is not reachable');

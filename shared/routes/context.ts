@@ -1,7 +1,7 @@
 import { portalPath } from '../config/routes.js';
 import type { Config, PortalConfig, ProviderConfig } from '../config/types.js';
 import { type CookieScope, readCookies } from '../http/cookies.js';
-import { badRequest } from '../http/errors.js';
+import { badRequest, HttpError } from '../http/errors.js';
 import { type ForwardedRequest, readForwarded } from '../http/forwarded.js';
 import { type HostMatch, matchHost } from '../http/hosts.js';
 import type { Logger } from '../log.js';
@@ -77,4 +77,22 @@ export function findProvider(portal: PortalConfig, name: string): ProviderConfig
 /** Upstream's truthy query values: 1, true, t, on, yes, y (case-insensitive). */
 export function isTruthy(value: string | null | undefined): boolean {
   return value != null && ['1', 'true', 't', 'on', 'yes', 'y'].includes(value.toLowerCase());
+}
+
+/**
+ * A state-changing POST from a browser (logout, log out everywhere, ending a session) must come from one of our own
+ * pages: `Origin` (sent by every current browser on a POST) must be the auth host, and `Sec-Fetch-Site` must be
+ * `same-origin` or `none`. SameSite=Lax already keeps other sites' forms from carrying the cookie; this also stops
+ * sibling sub-domains (same site, other origin). A request with neither header is not a browser's (curl, a script
+ * holding the cookie) and is let through: it could not have been forged by another page.
+ * @throws HttpError 403 when the request comes from another origin.
+ */
+export function assertSameOrigin(deps: CoreDeps, pr: PortalRequest): void {
+  const origin = pr.req.headers.get('origin');
+  const site = pr.req.headers.get('sec-fetch-site');
+  const expected = new URL(portalUri(deps, pr)).origin;
+  if ((origin !== null && origin !== expected) || (site !== null && site !== 'same-origin' && site !== 'none'))
+    throw new HttpError(403, 'Cross-origin request refused', {
+      detail: `origin ${JSON.stringify(origin?.slice(0, 100))}, sec-fetch-site ${JSON.stringify(site)}`,
+    });
 }

@@ -5,6 +5,7 @@ import { isWellFormedToken } from '../sessions/tokens.js';
 import { type Session, type SessionStore, userOf } from '../sessions/types.js';
 import { unseal } from '../sessions/vault.js';
 import {
+  assertSameOrigin,
   type CoreDeps,
   cookieScope,
   findProvider,
@@ -29,9 +30,12 @@ export interface LogoutDeps extends CoreDeps {
  * (`P?logout=1…`, which says what happened). With `?everywhere=1` it deletes every session of the same user in this
  * portal ("log out everywhere"). When the session's provider has `logoutAtProvider`, the 303 goes to the provider's
  * end-session endpoint instead (RP-initiated logout, with the ID token kept sealed in the session as
- * `id_token_hint`), which sends the browser back to `P/logged-out`.
+ * `id_token_hint`), which sends the browser back to `P/logged-out`. Only from our own pages ({@link assertSameOrigin}:
+ * 403 otherwise).
  */
 export async function logoutRoute(deps: LogoutDeps, pr: PortalRequest): Promise<Response> {
+  // A page on a sibling sub-domain could otherwise log the user out (everywhere) with a self-submitting form.
+  assertSameOrigin(deps, pr);
   const name = sessionCookieName(deps, pr.portal);
   const token = pr.cookies[name];
   const setCookies: string[] = [];

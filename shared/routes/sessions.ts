@@ -1,6 +1,5 @@
 import { ROUTES } from '../config/routes.js';
 import { sha256 } from '../crypto.js';
-import { HttpError } from '../http/errors.js';
 import { redirect } from '../http/responses.js';
 import type { DeviceRow } from '../portal/pages.js';
 import {
@@ -10,7 +9,7 @@ import {
   type SessionSummary,
   userOf,
 } from '../sessions/types.js';
-import { type CoreDeps, type PortalRequest, portalUri, sessionCookieName } from './context.js';
+import { assertSameOrigin, type CoreDeps, type PortalRequest, portalUri, sessionCookieName } from './context.js';
 import { currentSession } from './session-lookup.js';
 
 /** Renders the signed-in page, with the user's sessions when the caller listed them. */
@@ -76,22 +75,6 @@ export async function endSessionRoute(deps: SessionsDeps, pr: PortalRequest): Pr
     });
   }
   return redirect(303, back, 'Redirecting to your sessions');
-}
-
-/**
- * A state-changing POST from a browser must come from one of our own pages: `Origin` (sent by every current browser
- * on a POST) must be the auth host, and `Sec-Fetch-Site` must not say cross-site. SameSite=Lax already keeps other
- * sites' forms from carrying the cookie; this also stops sibling sub-domains (same site, other origin).
- * @throws HttpError 403 when the request comes from another origin.
- */
-export function assertSameOrigin(deps: CoreDeps, pr: PortalRequest): void {
-  const origin = pr.req.headers.get('origin');
-  const site = pr.req.headers.get('sec-fetch-site');
-  const expected = new URL(portalUri(deps, pr)).origin;
-  if ((origin !== null && origin !== expected) || (site !== null && site !== 'same-origin' && site !== 'none'))
-    throw new HttpError(403, 'Cross-origin request refused', {
-      detail: `origin ${JSON.stringify(origin?.slice(0, 100))}, sec-fetch-site ${JSON.stringify(site)}`,
-    });
 }
 
 /** One field of an urlencoded form body (at most 4 KB read). */

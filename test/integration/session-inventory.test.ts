@@ -108,6 +108,66 @@ describe("the signed-in page lists the user's sessions and ends one", () => {
   });
 });
 
+describe('POST logout and logout everywhere come only from our own pages', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ config: (issuer) => basicConfig(issuer) });
+  });
+  afterAll(() => stack?.close());
+  const LOGOUT = 'https://auth.example.com/portals/main/logout';
+
+  it.each([
+    ['a sibling sub-domain (Origin)', LOGOUT, { Origin: 'https://app.example.com' }],
+    [
+      'a sibling sub-domain (Origin and Sec-Fetch-Site)',
+      LOGOUT,
+      { Origin: 'https://app.example.com', 'Sec-Fetch-Site': 'same-site' },
+    ],
+    [
+      'a sibling sub-domain, everywhere',
+      `${LOGOUT}?everywhere=1`,
+      { Origin: 'https://evil.example.com', 'Sec-Fetch-Site': 'same-site' },
+    ],
+    ['another site', `${LOGOUT}?everywhere=1`, { Origin: 'https://evil.test', 'Sec-Fetch-Site': 'cross-site' }],
+    ['an opaque origin', LOGOUT, { Origin: 'null' }],
+    ['the auth host over http', LOGOUT, { Origin: 'http://auth.example.com' }],
+  ])('refuses a logout from %s with 403 and ends nothing', async (_name, url, headers) => {
+    // Prepare: two devices of one user
+    const laptop = stack.browser();
+    const phone = stack.browser();
+    await laptop.login(APP, 'grace');
+    await phone.login(APP, 'grace');
+
+    // Act
+    const res = await laptop.request(url, { method: 'POST', headers });
+
+    // Assess
+    expect(res.status).toBe(403);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect((await laptop.request(APP)).status).toBe(200);
+    expect((await phone.request(APP)).status).toBe(200);
+  });
+
+  it.each([
+    ['Origin = the auth host', { Origin: 'https://auth.example.com' }],
+    ['Sec-Fetch-Site: same-origin', { Origin: 'https://auth.example.com', 'Sec-Fetch-Site': 'same-origin' }],
+    ['Sec-Fetch-Site: none (typed or bookmarked)', { 'Sec-Fetch-Site': 'none' }],
+    ['neither header (not a browser: curl)', {}],
+  ])('logs out with %s', async (_name, headers) => {
+    // Prepare
+    const laptop = stack.browser();
+    await laptop.login(APP, 'heidi');
+
+    // Act
+    const res = await laptop.request(LOGOUT, { method: 'POST', headers });
+
+    // Assess
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('https://auth.example.com/portals/main?logout=1&provider=pocketid');
+    expect((await laptop.request(APP)).status).toBe(303);
+  });
+});
+
 describe('describeDevice', () => {
   it.each([
     [FIREFOX, '192.0.2.1', 'Firefox on Linux, 192.0.2.1'],
