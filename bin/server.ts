@@ -2,18 +2,20 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../shared/config/errors.js';
 import { DEFAULT_IDENTITY_HEADERS } from '../shared/config/identity-headers.js';
-import { findConfigFile, loadConfigFile } from '../shared/config/load.js';
+import { configSearchPaths, findConfigFile, loadConfigFile } from '../shared/config/load.js';
 import type { Notice } from '../shared/config/normalizer.js';
 import type { Config } from '../shared/config/types.js';
 import { createLogger } from '../shared/log.js';
 import { checkProviders } from './check.js';
+import { demoDecision } from './demo-guard.js';
 import { startStandalone } from './standalone.js';
 
 const HELP = `Usage: npm start -- [options]
 
 Serves tfa-config.yaml (from TFA_CONFIG, ./tfa-config.yaml, ./config.yaml, ~/.traefik-forward-auth/config.yaml or
-/etc/traefik-forward-auth/config.yaml). With no config file it starts a DEMO with a built-in development identity
-provider: never use the demo in production.
+/etc/traefik-forward-auth/config.yaml). With no config file, run from a terminal and NODE_ENV not production, it
+starts a DEMO with a built-in development identity provider on loopback; otherwise it exits naming the paths it
+searched. Never use the demo in production.
 
 Options:
   -c, --config <file>          config file (same as TFA_CONFIG)
@@ -22,7 +24,7 @@ Options:
       --data-dir <dir>         keep the embedded session store on disk (overrides sessions.embeddedPath)
       --dynamodb-endpoint <u>  use a real DynamoDB endpoint instead of the embedded store
       --table <name>           DynamoDB table name (overrides sessions.tableName)
-      --demo                   run the demo even if a config file exists
+      --demo                   run the demo (loopback only) even if a config file exists or not interactive
       --demo-app-port <n>      port of the demo's protected app (default 4182)
       --demo-idp-port <n>      port of the demo's development identity provider (default 4183)
       --check                  load the config, fetch every provider's discovery document and JWKS, print one
@@ -51,7 +53,19 @@ async function main(): Promise<void> {
     return;
   }
   const env = { ...process.env, ...(values.config ? { TFA_CONFIG: values.config } : {}) };
-  const file = values.demo ? undefined : findConfigFile(env, process.cwd());
+  const found = values.demo ? undefined : findConfigFile(env, process.cwd());
+  const decision = values.check
+    ? 'config'
+    : demoDecision({
+        demoFlag: values.demo === true,
+        configFile: found,
+        interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
+        nodeEnv: process.env.NODE_ENV,
+        bind: values.bind,
+        searched: configSearchPaths(process.cwd()),
+      });
+  if (typeof decision === 'object') throw new StartupError(decision.error);
+  const file = decision === 'demo' ? undefined : found;
   const port = portFlag('--port', values.port);
   // Not 4190: it is on fetch's "bad ports" list (ManageSieve), so Node's fetch refuses it and the code exchange fails.
   const idpPort = portFlag('--demo-idp-port', values['demo-idp-port']) ?? 4183;

@@ -29,7 +29,8 @@ describe('npm start without a config file (the demo)', () => {
     cwd = mkdtempSync(join(tmpdir(), 'tfa-e2e-demo-'));
     const { TFA_CONFIG: _ignored, ...inherited } = process.env;
     const env = { ...inherited, HOME: cwd };
-    const flags = ['--port', `${port}`, '--demo-app-port', `${appPort}`, '--demo-idp-port', `${idpPort}`];
+    // --demo: the test runs without a terminal, where a missing config is otherwise an error.
+    const flags = ['--demo', '--port', `${port}`, '--demo-app-port', `${appPort}`, '--demo-idp-port', `${idpPort}`];
     demo = await startProcess('demo server', process.execPath, ['--import', TSX, SERVER, ...flags], {
       cwd,
       env,
@@ -47,7 +48,8 @@ describe('npm start without a config file (the demo)', () => {
     const heading = await page.getByRole('heading', { level: 1 }).textContent();
     const body = await page.locator('body').textContent();
     await screenshot(page, 'demo-app');
-    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('link', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
     const banner = await page.getByRole('status').textContent();
     await context.close();
 
