@@ -75,6 +75,8 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   const log = opts.log ?? createLogger({ level: config.logs.level, json: config.logs.json }, { app: 'tfa-serverless' });
   const now = opts.now ?? Date.now;
   for (const n of opts.notices ?? []) log[n.level](n.message);
+  // Before anything starts: a bad explicit tlsPath is fatal.
+  const tls = serverTls(config, log, opts.configDir);
 
   // Sessions: the embedded store unless a real endpoint is configured.
   const embedded = config.sessions.dynamoDBEndpoint
@@ -105,7 +107,6 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   const pages = portalPages(deps, await loadFavicon(config.server.favicon));
   const app = createApp(deps, { errorPage: pages.errorPage });
   const pageDeps = { ...deps, sessions, authenticatedPage: pages.authenticatedPage };
-  const tls = serverTls(config, opts.configDir);
   registerVerifyRoutes(app, {
     ...(tls?.ca ? { clientCertificate: verifiedClient } : {}),
     ...deps,
@@ -217,24 +218,42 @@ function lazySecretsManager(region: string | undefined) {
 
 /**
  * Server TLS from inline PEMs or `tls-cert.pem`/`tls-key.pem` in `tlsPath` (default: the config's folder), and with
- * `tlsClientAuth` the CA of client certificates (`tlsCAPEM` or `tls-ca.pem` there).
- * @throws ConfigError when `tlsClientAuth` is on without HTTPS or without a readable, valid CA: upstream serves plain
- *   HTTP silently then, which would leave the check open to anyone who can reach the port.
+ * `tlsClientAuth` the CA of client certificates (`tlsCAPEM` or `tls-ca.pem` there). An explicit `tlsPath` whose files
+ * cannot be read is fatal (serving plain HTTP instead would put cookies and codes on the wire in clear); the implicit
+ * default only logs that TLS is off.
+ * @throws ConfigError at `server.tlsPath`, or when `tlsClientAuth` is on without HTTPS or without a readable, valid
+ *   CA: upstream serves plain HTTP silently then, which would leave the check open to anyone who can reach the port.
  */
-function serverTls(config: Config, configDir?: string): { cert: string; key: string; ca?: string } | undefined {
+function serverTls(
+  config: Config,
+  log: Logger,
+  configDir?: string,
+): { cert: string; key: string; ca?: string } | undefined {
   const s = config.server;
   const dir = s.tlsPath ?? configDir;
   let tls: { cert: string; key: string } | undefined;
   if (s.tlsCertPEM && s.tlsKeyPEM) tls = { cert: s.tlsCertPEM, key: s.tlsKeyPEM };
-  else if (dir)
-    try {
-      tls = {
-        cert: readFileSync(join(dir, 'tls-cert.pem'), 'utf8'),
-        key: readFileSync(join(dir, 'tls-key.pem'), 'utf8'),
-      };
-    } catch {
-      tls = undefined;
+  else if (dir) {
+    const read = (name: string) => {
+      try {
+        return { text: readFileSync(join(dir, name), 'utf8') };
+      } catch (err) {
+        return { error: `${join(dir, name)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+      }
+    };
+    const [cert, key] = [read('tls-cert.pem'), read('tls-key.pem')];
+    if (cert.text !== undefined && key.text !== undefined) tls = { cert: cert.text, key: key.text };
+    else if (s.tlsPath !== undefined) {
+      const missing = [cert.error, key.error].filter((e) => e !== undefined).join(', ');
+      throw new ConfigError([
+        { path: 'server.tlsPath', message: `cannot read the TLS certificate or key (${missing})` },
+      ]);
     }
+  }
+  if (!tls && !s.tlsClientAuth)
+    log.info('TLS is off: serving plain HTTP (set server.tlsPath, or tlsCertPEM and tlsKeyPEM, for HTTPS)', {
+      ...(dir ? { searched: dir } : {}),
+    });
   if (!s.tlsClientAuth) return tls;
   const fail = (path: string, message: string) => new ConfigError([{ path, message }]);
   if (!tls)

@@ -62,7 +62,7 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
   },
   'server.tlsPath': {
     description:
-      'Standalone HTTPS: folder holding `tls-cert.pem` and `tls-key.pem`, and `tls-ca.pem` for `tlsClientAuth` (default: the config file’s folder). No hot reload.',
+      'Standalone HTTPS: folder holding `tls-cert.pem` and `tls-key.pem`, and `tls-ca.pem` for `tlsClientAuth` (default: the config file’s folder). Set explicitly, a file that cannot be read stops the server at start; the default folder without them means plain HTTP, logged at start. No hot reload.',
     example: '/etc/tfa/tls',
   },
   'server.tlsCertPEM': {

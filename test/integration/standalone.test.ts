@@ -5,6 +5,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startStandalone } from '../../bin/standalone.js';
 import { createTestPki } from '../../dev/local-pki.js';
+import { ConfigError } from '../../shared/config/errors.js';
 import { validateConfig } from '../../shared/config/load.js';
 import { createLogger } from '../../shared/log.js';
 import { catchErrorAsync } from '../helpers/catch-error.js';
@@ -58,6 +59,50 @@ describe('standalone server', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('refuses to start when an explicit server.tlsPath lacks its files, naming the key and the file', async () => {
+    // Prepare: the key is there, the certificate is not.
+    const dir = mkdtempSync(join(tmpdir(), 'tfa-tls-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'tls-key.pem'), 'not used');
+    const { config } = validateConfig({ server: { tlsPath: dir }, portals: [{ name: 'main', providers }] });
+
+    // Act
+    const err = await startStandalone({ config, port: 0, bind: '127.0.0.1', log: quiet() }).catch((e: unknown) => e);
+
+    // Assess
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues).toEqual([
+      {
+        path: 'server.tlsPath',
+        message: `cannot read the TLS certificate or key (${join(dir, 'tls-cert.pem')}: ENOENT)`,
+      },
+    ]);
+  });
+
+  it('serves plain HTTP when the default TLS folder (the config file’s) has no certificate, and says so', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'tfa-conf-'));
+    dirs.push(dir);
+    const { config } = validateConfig({ portals: [{ name: 'main', providers }] });
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', json: true, write: (l) => lines.push(l) });
+
+    // Act
+    const server = await startStandalone({ config, configDir: dir, port: 0, bind: '127.0.0.1', log });
+    await server.close();
+
+    // Assess
+    expect(server.url).toMatch(/^http:\/\//);
+    const off = lines.map((l) => JSON.parse(l)).filter((l) => l.msg.startsWith('TLS is off'));
+    expect(off).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        msg: 'TLS is off: serving plain HTTP (set server.tlsPath, or tlsCertPEM and tlsKeyPEM, for HTTPS)',
+        searched: dir,
+      }),
+    ]);
   });
 
   it('logs, for each provider, the exact callback URLs to register at it', async () => {
