@@ -224,6 +224,15 @@ function normalizeOIDCFamily(
     else {
       clientAssertion = raw.clientAssertion;
       assertion = parsed.spec;
+      // The pod's default token is meant for the Kubernetes API server (its audience), not for the provider.
+      if (parsed.spec.kind === 'kubernetes' && !raw.clientAssertion.includes('='))
+        n.notices.push({
+          level: 'warn',
+          message:
+            `${path}.clientAssertion is KubernetesServiceAccountToken without a path: the pod's default token, whose ` +
+            'audience is the Kubernetes API server, is sent to the provider. Mount a projected token with the ' +
+            "provider's audience and name its path (KubernetesServiceAccountToken=<path>)",
+        });
     }
   }
   const clientSecret = secretRef(n, path, raw, clientAssertion !== undefined, type !== 'google');

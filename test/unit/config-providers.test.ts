@@ -456,3 +456,38 @@ describe('providers together', () => {
     expect(JSON.stringify(issues)).not.toContain('TOPSECRET-gh');
   });
 });
+
+describe('KubernetesServiceAccountToken without a path (issue 12 §5)', () => {
+  const PROVIDER = 'portals[0].providers[0].microsoftEntraID';
+
+  it("warns that the pod's default token (audience: the API server) is sent to the provider", () => {
+    // Act
+    const { notices } = load(
+      withProvider('microsoftEntraID', { clientSecret: undefined, clientAssertion: 'KubernetesServiceAccountToken' }),
+    );
+
+    // Assess
+    expect(notices).toEqual([
+      {
+        level: 'warn',
+        message:
+          `${PROVIDER}.clientAssertion is KubernetesServiceAccountToken without a path: the pod's default token, ` +
+          "whose audience is the Kubernetes API server, is sent to the provider. Mount a projected token with the provider's " +
+          'audience and name its path (KubernetesServiceAccountToken=<path>)',
+      },
+    ]);
+  });
+
+  it('says nothing when the token path is given', () => {
+    // Act
+    const { notices } = load(
+      withProvider('microsoftEntraID', {
+        clientSecret: undefined,
+        clientAssertion: 'KubernetesServiceAccountToken=/var/run/secrets/tokens/entra',
+      }),
+    );
+
+    // Assess
+    expect(notices).toEqual([]);
+  });
+});
