@@ -108,6 +108,8 @@ export function createApp(deps: CoreDeps, options: AppOptions = {}): App {
     c.set('log', log);
     await next();
     c.res.headers.set('X-Request-Id', requestId);
+    // Every answer, errors and 404s included: no browser may sniff a text or JSON body into HTML or script.
+    c.res.headers.set('X-Content-Type-Options', 'nosniff');
     record({
       status: c.res.status,
       method: c.req.method,

@@ -45,20 +45,23 @@ export function backgroundOrigins(backgrounds: Backgrounds | undefined): string[
   return out;
 }
 
-/** The page Content-Security-Policy value (upstream's exact directive list and order). */
+/**
+ * The page Content-Security-Policy value: upstream's directive list and order, plus `base-uri 'none'` (a `<base>`
+ * injected into a page would otherwise re-point its relative URLs and form actions).
+ */
 export function pageCsp(nonce: string, backgrounds?: Backgrounds): string {
   const img = ["'self'", ...backgroundOrigins(backgrounds)].join(' ');
   return (
     `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'self' 'nonce-${nonce}'; img-src ${img}; ` +
-    `font-src 'self'; frame-ancestors 'none'; form-action 'self'`
+    `font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'`
   );
 }
 
 /**
  * Wraps a rendered page in a Response with upstream's page security headers: CSP
  * `default-src 'none'; script-src 'nonce-<n>'; style-src 'self' 'nonce-<n>'; img-src 'self'[ <bg origins>];
- * font-src 'self'; frame-ancestors 'none'; form-action 'self'`, `X-Frame-Options: DENY`,
- * `Permissions-Policy: interest-cohort=()`, `X-Robots-Tag: noindex, nofollow`, plus
+ * font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'`, `X-Frame-Options: DENY`,
+ * `Permissions-Policy: interest-cohort=()`, `X-Robots-Tag: noindex, nofollow`, `X-Content-Type-Options: nosniff`, plus
  * `Content-Type: text/html; charset=utf-8` and `Cache-Control: no-store` (pages embed per-user data and a nonce).
  * `o.headers` are applied last (Set-Cookie values are appended, others replace the defaults).
  */
@@ -73,6 +76,7 @@ export function htmlResponse(
     'X-Frame-Options': 'DENY',
     'Permissions-Policy': 'interest-cohort=()',
     'X-Robots-Tag': 'noindex, nofollow',
+    'X-Content-Type-Options': 'nosniff',
   });
   if (o.headers) {
     for (const [name, value] of new Headers(o.headers)) {

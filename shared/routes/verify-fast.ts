@@ -116,7 +116,12 @@ export function createFastVerify(
       prepared.set(session, parts);
     }
     if (!parts) return undefined;
-    const headers = [...parts.headers, ['x-request-id', requestId] as [string, string]];
+    // The two headers the core's middleware adds to every answer.
+    const headers: [string, string][] = [
+      ...parts.headers,
+      ['x-request-id', requestId],
+      ['x-content-type-options', 'nosniff'],
+    ];
     if (route.portal.stripAuthCookies) {
       const appCookies = cookiesWithout(cookieHeader, strip);
       if (appCookies !== undefined) headers.push(['cookie', appCookies]);

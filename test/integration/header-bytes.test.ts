@@ -76,3 +76,33 @@ describe('non-ASCII identity headers on the standalone server', () => {
     expect(headers.get('x-forwarded-user')?.toString('hex')).toBe(Buffer.from('zoë', 'utf8').toString('hex'));
   });
 });
+
+describe('X-Content-Type-Options on every answer', () => {
+  const FWD = 'X-Forwarded-Host: app.example.com\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Uri: /\r\n';
+  it.each([
+    ['a signed-in check', (t: string) => `GET /portals/main HTTP/1.1\r\n${FWD}Cookie: tf_sess_main=${t}\r\n`],
+    ['a check without a session (303)', () => `GET /portals/main HTTP/1.1\r\n${FWD}Accept: text/html\r\n`],
+    [
+      'a check for a host that is not ours (400)',
+      () => 'GET /portals/main HTTP/1.1\r\nX-Forwarded-Host: evil.test\r\n',
+    ],
+    ['the health check (204)', () => 'GET /healthz HTTP/1.1\r\n'],
+    ['an unknown path (404)', () => 'GET /nothing-here HTTP/1.1\r\n'],
+    ['the sign-in page', () => `GET /portals/main/signin?return=aHR0cHM6Ly9hcHAuZXhhbXBsZS5jb20v HTTP/1.1\r\n${FWD}`],
+    [
+      'a cross-origin logout (403)',
+      () => `POST /portals/main/logout HTTP/1.1\r\n${FWD}Origin: https://evil.test\r\nContent-Length: 0\r\n`,
+    ],
+  ])('says nosniff on %s, on both paths', async (_name, request) => {
+    for (const path of ['fast', 'core'] as const) {
+      // Act
+      const headers = await rawExchange(
+        servers[path].port,
+        `${request(tokens[path])}Host: tfa\r\nConnection: close\r\n\r\n`,
+      );
+
+      // Assess
+      expect(headers.get('x-content-type-options')?.toString('latin1'), path).toBe('nosniff');
+    }
+  });
+});

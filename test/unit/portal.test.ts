@@ -287,7 +287,7 @@ describe('error page', () => {
 
 describe('htmlResponse', () => {
   const base = `default-src 'none'; script-src 'nonce-${NONCE}'; style-src 'self' 'nonce-${NONCE}'; img-src 'self'`;
-  const tail = "; font-src 'self'; frame-ancestors 'none'; form-action 'self'";
+  const tail = "; font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
   it('sets the security headers with the exact CSP', async () => {
     const res = htmlResponse('<p>x</p>', { nonce: NONCE });
@@ -296,6 +296,7 @@ describe('htmlResponse', () => {
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('permissions-policy')).toBe('interest-cohort=()');
     expect(res.headers.get('x-robots-tag')).toBe('noindex, nofollow');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.text()).toBe('<p>x</p>');
