@@ -18,6 +18,7 @@ import { addAwsSolutionsChecks } from '../../infra/nag.js';
 import { ForwardAuthStack } from '../../infra/stack.js';
 import { ConfigError } from '../../shared/config/errors.js';
 import { keySetFromPrivateJwks, parseStoredKeys } from '../../shared/identity/keys.js';
+import { catchError } from '../helpers/catch-error.js';
 import { FakeSsm } from '../helpers/fakes/ssm.js';
 import { actionsOf, filesUnder, roleStatements, writeConfig } from './helpers.js';
 
@@ -126,14 +127,9 @@ describe('the identity assertion keys in the stack', () => {
 
   it('rejects identityAssertion.keyFile on AWS, naming the key', () => {
     const file = writeConfig(config({ identityAssertion: { enabled: true, keyFile: '/k.pem' } }));
-    let err: unknown;
-    try {
-      loadAwsConfig(file);
-    } catch (e) {
-      err = e;
-    }
+    const err = catchError(() => loadAwsConfig(file), ConfigError);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).issues.map((i) => i.path)).toEqual(['portals[0].identityAssertion.keyFile']);
+    expect(err.issues.map((i) => i.path)).toEqual(['portals[0].identityAssertion.keyFile']);
   });
 });
 

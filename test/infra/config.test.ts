@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { ForwardAuthStack } from '../../infra/stack.js';
 import { ConfigError } from '../../shared/config/errors.js';
 import { loadConfigFile } from '../../shared/config/load.js';
+import { catchError } from '../helpers/catch-error.js';
 import { writeConfig } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -46,13 +47,7 @@ function fileWith(content: string): string {
 
 /** The standalone server's loader, as `npm start` calls it. */
 function loaderError(file: string): ConfigError {
-  try {
-    loadConfigFile(file);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected the loader to fail');
+  return catchError(() => loadConfigFile(file), ConfigError);
 }
 
 describe('an invalid config', () => {

@@ -13,6 +13,7 @@ import {
   stateCookieId,
 } from '../../shared/routes/state-cookie.js';
 import { type VerifyDeps, verifyRoute } from '../../shared/routes/verify.js';
+import { catchErrorAsync } from '../helpers/catch-error.js';
 
 /** Issue 12 §1: who gets a state cookie, and sign-in URLs that start a login by themselves. */
 const log = createLogger({ level: 'error', json: true, write: () => {} });
@@ -205,16 +206,11 @@ describe('a sign-in URL without a state cookie', () => {
     const d = signinDeps();
 
     // Act
-    let err: unknown;
-    try {
-      await signinRoute(d, portalReq(d, url(ret), NAV));
-    } catch (e) {
-      err = e;
-    }
+    const err = await catchErrorAsync(() => signinRoute(d, portalReq(d, url(ret), NAV)), HttpError);
 
     // Assess
     expect(err).toBeInstanceOf(HttpError);
-    expect((err as HttpError).status).toBe(400);
+    expect(err.status).toBe(400);
   });
 
   it.each(['%%%', 'a+b', 'x'.repeat(3000)])('rejects a malformed return parameter %# (400)', async (raw) => {
@@ -222,14 +218,12 @@ describe('a sign-in URL without a state cookie', () => {
     const d = signinDeps();
 
     // Act
-    let err: unknown;
-    try {
-      await signinRoute(d, portalReq(d, `http://tfa/portals/main/signin?return=${raw}`, NAV));
-    } catch (e) {
-      err = e;
-    }
+    const err = await catchErrorAsync(
+      () => signinRoute(d, portalReq(d, `http://tfa/portals/main/signin?return=${raw}`, NAV)),
+      HttpError,
+    );
 
     // Assess
-    expect((err as HttpError).status).toBe(400);
+    expect(err.status).toBe(400);
   });
 });
