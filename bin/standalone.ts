@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -16,12 +17,13 @@ import { validateCaPem } from '../shared/config/ca-pem.js';
 import { providerCallbacks } from '../shared/config/callback-urls.js';
 import { ConfigError } from '../shared/config/errors.js';
 import type { Notice } from '../shared/config/normalizer.js';
-import type { Config } from '../shared/config/types.js';
+import type { Config, TailscaleWhoisConfig } from '../shared/config/types.js';
 import { standaloneAssertions } from '../shared/identity/standalone-keys.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../shared/portal/favicon.js';
 import { providerDeps } from '../shared/providers/deps.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';
+import { createTailscaleWhois, type TailscaleWhois } from '../shared/providers/tailscale-whois.js';
 import { signedInPage } from '../shared/routes/sessions.js';
 import { createFastVerify } from '../shared/routes/verify-fast.js';
 import { SecretResolver } from '../shared/secrets/resolver.js';
@@ -109,6 +111,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   const pageDeps = { ...deps, sessions, authenticatedPage: pages.authenticatedPage };
   registerVerifyRoutes(app, {
     ...(tls?.ca ? { clientCertificate: verifiedClient } : {}),
+    ...(await tailscaleWhois(config, log)),
     ...deps,
     sessions,
     conditions: new ConditionCache(),
@@ -205,6 +208,29 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
       dynamo.destroy();
       await embedded?.close();
     },
+  };
+}
+
+/**
+ * The LocalAPI client when a portal has `tailscaleWhois`, its answers cached as long as session lookups. A missing
+ * socket is only a warning: tailscaled may start after us, and the checks answer 502 until it does.
+ */
+async function tailscaleWhois(config: Config, log: Logger): Promise<{ tailscale?: TailscaleWhois }> {
+  const portals = config.portals.filter((p) => p.tailscaleWhois);
+  if (portals.length === 0) return {};
+  for (const p of portals) {
+    const ts = p.tailscaleWhois as TailscaleWhoisConfig;
+    const found = await stat(ts.socketPath).then(
+      (s) => s.isSocket(),
+      () => false,
+    );
+    if (!found)
+      log.warn(`${ts.path}: no tailscaled LocalAPI socket at ${ts.socketPath} yet; checks answer 502 until there is`, {
+        portal: p.name,
+      });
+  }
+  return {
+    tailscale: createTailscaleWhois({ ttl: config.sessions.verifyCacheTTL, max: config.sessions.verifyCacheSize }),
   };
 }
 

@@ -104,6 +104,14 @@ export function loadAwsConfig(file: string, target: DeployTarget = {}): AwsConfi
           'on AWS the stack creates the identity assertion keys in SSM Parameter Store (a key file would be bundled into the Lambda asset): remove keyFile',
       });
 
+  for (const portal of config.portals)
+    if (portal.tailscaleWhois)
+      issues.push({
+        path: portal.tailscaleWhois.path,
+        message:
+          "reads identities from the local tailscaled's LocalAPI socket, which AWS Lambda cannot reach: use this portal with the standalone server (npm start)",
+      });
+
   const providers: ProviderPlan[] = [];
   for (const [i, portal] of config.portals.entries())
     for (const [j, provider] of portal.providers.entries()) {

@@ -3,16 +3,16 @@ import { validateCaPem } from './ca-pem.js';
 import { type AssertionSpec, parseClientAssertion } from './client-assertion.js';
 import { isLoopbackHost, NAME_RE } from './names.js';
 import type { Normalizer } from './normalizer.js';
-import {
-  type RawGitHub,
-  type RawGoogle,
-  type RawMicrosoftEntraID,
-  type RawOpenIDConnect,
-  type RawPocketID,
-  type RawProvider,
-  UNSUPPORTED_PROVIDER_TYPES,
+import type {
+  RawGitHub,
+  RawGoogle,
+  RawMicrosoftEntraID,
+  RawOpenIDConnect,
+  RawPocketID,
+  RawProvider,
+  RawTailscaleWhois,
 } from './schema.js';
-import type { OIDCFamilyConfig, ProviderConfig, SecretRef } from './types.js';
+import type { OIDCFamilyConfig, ProviderConfig, SecretRef, TailscaleWhoisConfig } from './types.js';
 
 const PROVIDER_DEFAULTS = {
   pocketID: {
@@ -38,19 +38,25 @@ const PROVIDER_DEFAULTS = {
     scopes: 'openid profile email',
   },
   github: { name: 'github', displayName: 'GitHub', icon: 'github', color: 'emerald', scopes: 'user' },
+  tailscaleWhois: { name: 'tailscalewhois', displayName: 'Tailscale Whois', icon: 'tailscale', color: 'slate' },
 } as const;
 
-/** Normalises the providers of one portal, collecting every issue on `n`. */
+/**
+ * Normalises the providers of one portal, collecting every issue on `n`. `tailscaleWhois` comes back on its own: it
+ * has no sign-in step (see `PortalConfig.tailscaleWhois`).
+ */
 export function normalizeProviders(
   n: Normalizer,
   portalPath: string,
   raw: RawProvider[] | undefined,
-): ProviderConfig[] {
+): { providers: ProviderConfig[]; tailscaleWhois?: TailscaleWhoisConfig } {
   if (!raw || raw.length === 0) {
     n.error(`${portalPath}.providers`, 'at least one authentication provider must be configured');
-    return [];
+    return { providers: [] };
   }
   const out: ProviderConfig[] = [];
+  let tailscaleWhois: TailscaleWhoisConfig | undefined;
+  const taken = (name: string) => out.some((p) => p.name === name) || tailscaleWhois?.name === name;
   for (const [i, entry] of raw.entries()) {
     const path = `${portalPath}.providers[${i}]`;
     const types = Object.keys(entry).filter((k) => entry[k as keyof RawProvider] !== undefined);
@@ -63,23 +69,54 @@ export function normalizeProviders(
       continue;
     }
     const type = types[0] as keyof RawProvider;
-    if ((UNSUPPORTED_PROVIDER_TYPES as readonly string[]).includes(type)) {
-      n.error(
-        `${path}.${type}`,
-        `provider type '${type}' is not supported yet: it reads identities from a local tailscaled socket, which AWS Lambda cannot provide`,
-      );
+    if (entry.tailscaleWhois) {
+      const ts = normalizeTailscaleWhois(n, `${path}.${type}`, entry.tailscaleWhois);
+      if (!ts) continue;
+      if (tailscaleWhois) n.error(`${path}.${type}`, 'a portal can have only one tailscaleWhois provider');
+      else if (taken(ts.name)) n.error(`${path}.${type}.name`, `duplicate provider name '${ts.name}' in this portal`);
+      else tailscaleWhois = ts;
       continue;
     }
 
     const provider = normalizeProvider(n, `${path}.${type}`, entry);
     if (!provider) continue;
-    if (out.some((p) => p.name === provider.name)) {
+    if (taken(provider.name)) {
       n.error(`${path}.${type}.name`, `duplicate provider name '${provider.name}' in this portal`);
       continue;
     }
     out.push(provider);
   }
-  return out;
+  return { providers: out, ...(tailscaleWhois ? { tailscaleWhois } : {}) };
+}
+
+const DEFAULT_CAPABILITY = 'italypaleale.me/traefik-forward-auth';
+
+/**
+ * Upstream's rules: each capability name is `host/path` (an `https://` prefix is dropped; `http://`, no path or an
+ * empty one is an error); `allowedTailnet` is compared as given (lower-cased, no trailing dot).
+ */
+function normalizeTailscaleWhois(
+  n: Normalizer,
+  path: string,
+  raw: RawTailscaleWhois,
+): TailscaleWhoisConfig | undefined {
+  const before = n.issues.length;
+  const base = normalizeProviderBase(n, path, 'tailscaleWhois', raw);
+  const capabilityNames: string[] = [];
+  for (const [i, value] of (raw.capabilityNames ?? [DEFAULT_CAPABILITY]).entries()) {
+    const name = value.trim().replace(/^https:\/\//i, '');
+    const slash = name.indexOf('/');
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(name))
+      n.error(`${path}.capabilityNames[${i}]`, "must be 'host/path' (only an https:// prefix is accepted)", value);
+    else if (slash <= 0 || slash === name.length - 1)
+      n.error(`${path}.capabilityNames[${i}]`, "must be 'host/path', for example 'example.com/cap/app'", value);
+    else capabilityNames.push(name);
+  }
+  const allowedTailnet = raw.allowedTailnet?.trim().toLowerCase().replace(/\.$/, '') || undefined;
+  const socketPath = raw.socketPath ?? '/var/run/tailscale/tailscaled.sock';
+  if (!socketPath.startsWith('/')) n.error(`${path}.socketPath`, 'must be an absolute path', raw.socketPath);
+  if (n.issues.length > before) return undefined;
+  return { ...base, ...(allowedTailnet ? { allowedTailnet } : {}), capabilityNames, socketPath, path };
 }
 
 /** Normalises the one provider kind set in `entry` (the caller checked there is exactly one). */
@@ -206,7 +243,7 @@ function providerURL(n: Normalizer, path: string, value: string | undefined): st
 function normalizeOIDCFamily(
   n: Normalizer,
   path: string,
-  type: keyof typeof PROVIDER_DEFAULTS,
+  type: Exclude<keyof typeof PROVIDER_DEFAULTS, 'tailscaleWhois'>,
   raw: RawPocketID & RawOpenIDConnect,
 ): Omit<OIDCFamilyConfig, never> | undefined {
   const defaults = PROVIDER_DEFAULTS[type];

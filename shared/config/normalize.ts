@@ -283,7 +283,7 @@ function normalizePortals(n: Normalizer, raw: RawPortal[] | undefined, sessionLi
         n.error(`${path}.${key}`, 'must be an http(s) URL or an absolute path', v);
     }
 
-    const providers = normalizeProviders(n, path, p.providers);
+    const { providers, tailscaleWhois } = normalizeProviders(n, path, p.providers);
     const sendsUserId = p.headers == null || p.headers.some((h) => h.claim === 'id');
     if (providers.length > 1 && sendsUserId && !p.namespaceUserIds)
       n.notices.push({
@@ -305,6 +305,7 @@ function normalizePortals(n: Normalizer, raw: RawPortal[] | undefined, sessionLi
       stripAuthCookies: p.stripAuthCookies ?? true,
       identityAssertion: normalizeIdentityAssertion(n, `${path}.identityAssertion`, p.identityAssertion),
       providers,
+      ...(tailscaleWhois ? { tailscaleWhois } : {}),
     });
   });
   return out;

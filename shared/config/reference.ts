@@ -456,7 +456,24 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
   },
   'portals[].providers[].tailscaleWhois': {
     description:
-      'Identity from the local tailscaled’s LocalAPI. **Not supported yet**: it needs a local tailscaled socket, which AWS Lambda cannot provide; a config error says so.',
+      'Tailscale (standalone server only; on AWS a config error): no sign-in step. A check without a session asks the local tailscaled’s LocalAPI `whois` about the leftmost `X-Forwarded-For` address and answers 200 with that identity (conditions apply), 401 `Not authenticated` for an address it does not know, 403 for a device of another tailnet than `allowedTailnet`, 502 when tailscaled cannot be reached; in a portal with other providers those cases go on to their sign-in instead. Nothing is stored; answers are cached for `sessions.verifyCacheTTL`. Profile as upstream: ID = the login name’s local part (a tagged device: its host name), name = display name, email = login name (unverified), picture; claims `hostname`, `tailnet`, `ip`, `taggedDevice`, `https://<capability>`. Defaults: name `tailscalewhois`, display name `Tailscale Whois`, icon `tailscale`, colour `slate`.',
+  },
+  'portals[].providers[].tailscaleWhois.allowedTailnet': {
+    description:
+      'Only devices of this tailnet are let in (others: 403); a device shared in from another tailnet has none and is refused.',
+    example: 'example.ts.net',
+  },
+  'portals[].providers[].tailscaleWhois.capabilityNames': {
+    description:
+      'ACL grant capabilities copied into the profile as `https://<name>` claims (the raw values, for headers and conditions). Each is `host/path`; an `https://` prefix is dropped, any other scheme is an error.',
+    default: '`[italypaleale.me/traefik-forward-auth]`',
+    example: '[example.com/cap/dashboard]',
+  },
+  'portals[].providers[].tailscaleWhois.socketPath': {
+    description: 'Unix socket of tailscaled’s LocalAPI (mount it into the container).',
+    ours: true,
+    default: '/var/run/tailscale/tailscaled.sock',
+    example: '/var/run/tailscale/tailscaled.sock',
   },
 
   dev: { description: 'Development switches.' },

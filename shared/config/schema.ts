@@ -129,8 +129,14 @@ export const githubSchema = oidcFamilySchema.omit({
   logoutAtProvider: true,
 });
 
-/** Provider kinds that upstream has and we do not build: recognised, so the error can say why. */
-export const UNSUPPORTED_PROVIDER_TYPES = ['tailscaleWhois'] as const;
+/** Seamless sign-in from the local tailscaled (standalone only); no OAuth client at all. */
+export const tailscaleWhoisSchema = z.strictObject({
+  ...providerCommon,
+  allowedTailnet: str.optional(),
+  capabilityNames: z.array(str).optional(),
+  /** Our extension: where tailscaled's LocalAPI listens (upstream uses the platform's default). */
+  socketPath: str.optional(),
+});
 
 const provider = z.strictObject({
   pocketID: pocketIDSchema.optional(),
@@ -138,7 +144,7 @@ const provider = z.strictObject({
   github: githubSchema.optional(),
   google: googleSchema.optional(),
   microsoftEntraID: microsoftEntraIDSchema.optional(),
-  tailscaleWhois: z.unknown().optional(),
+  tailscaleWhois: tailscaleWhoisSchema.optional(),
 });
 
 /** Our extension: a signed identity assertion (ES256 JWT) on every forward-auth 200 (docs/identity-assertion.md). */
@@ -187,3 +193,4 @@ export type RawOpenIDConnect = z.infer<typeof openIDConnectSchema>;
 export type RawGoogle = z.infer<typeof googleSchema>;
 export type RawMicrosoftEntraID = z.infer<typeof microsoftEntraIDSchema>;
 export type RawGitHub = z.infer<typeof githubSchema>;
+export type RawTailscaleWhois = z.infer<typeof tailscaleWhoisSchema>;

@@ -119,7 +119,32 @@ export interface PortalConfig {
   stripAuthCookies: boolean;
   /** The signed identity assertion on every 200; `undefined` when turned off (the default). */
   identityAssertion?: IdentityAssertionConfig;
+  /** The OAuth/OIDC providers, offered on the sign-in page. */
   providers: ProviderConfig[];
+  /**
+   * `tailscaleWhois` (standalone only): checks without a session ask the local tailscaled who the client is. Kept out
+   * of `providers` because it has no sign-in step: the check itself answers 200 with the identity, or 401/403.
+   */
+  tailscaleWhois?: TailscaleWhoisConfig;
+}
+
+/** A portal's `tailscaleWhois` provider (docs/config.md). */
+export interface TailscaleWhoisConfig {
+  /** Lower-cased; default `tailscalewhois`. Unique in the portal, among the other providers too. */
+  name: string;
+  displayName: string;
+  icon: string;
+  color: string;
+  /** ms; @default 10s. The LocalAPI call's timeout. */
+  requestTimeout: number;
+  /** Only devices of this tailnet (e.g. `example.ts.net`) are let in; others get 403. */
+  allowedTailnet?: string;
+  /** ACL grant capabilities copied into the profile as `https://<name>` claims (`host/path`, no scheme). */
+  capabilityNames: string[];
+  /** Unix socket of tailscaled's LocalAPI. @default '/var/run/tailscale/tailscaled.sock' */
+  socketPath: string;
+  /** Key path in the config file (`portals[0].providers[1].tailscaleWhois`), for errors at synth and in logs. */
+  path: string;
 }
 
 /** `identityAssertion` of a portal that has it enabled (docs/identity-assertion.md). */

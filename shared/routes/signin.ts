@@ -1,6 +1,7 @@
 import { fillPath, ROUTES } from '../config/routes.js';
 import type { ProviderConfig } from '../config/types.js';
 import { safeEqual } from '../crypto.js';
+import { HttpError } from '../http/errors.js';
 import { redirect } from '../http/responses.js';
 import type { LogoutBanner } from '../portal/pages.js';
 import type { ProviderRegistry } from '../providers/provider.js';
@@ -56,6 +57,9 @@ export function readSigninState(
  * 3. Otherwise the chooser page, with the logout banner when `logout` is set.
  */
 export async function signinRoute(deps: SigninDeps, pr: PortalRequest): Promise<Response> {
+  // A portal whose only provider is tailscaleWhois has no sign-in: its check answers from tailscaled directly.
+  if (pr.portal.providers.length === 0)
+    throw new HttpError(404, 'This portal has no sign-in page: open the app from a device on the tailnet');
   // 1. The return URL and its state cookie.
   const returnUrl = readReturnParam(deps, pr.url);
   let found = returnUrl === undefined ? undefined : readSigninState(pr, pr.url.searchParams.get('state'), returnUrl);

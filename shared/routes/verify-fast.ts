@@ -2,7 +2,7 @@
  * The forward-auth check's fast path (issue 11): a signed-in check with a valid session is answered without web
  * Request/Headers/Response objects, routing, URL parsing or a child logger, from parts prepared once per cached
  * session. Anything else (no or bad session cookie, a query string such as `?if=` or `?html=1`, the condition header,
- * a portal with an identity assertion, a request the core would refuse) returns `undefined` and takes the core's
+ * a portal with an identity assertion or tailscaleWhois, a request the core would refuse) returns `undefined` and takes the core's
  * path, so both answer byte for byte the same (test/integration/verify-fast.test.ts compares them).
  */
 import { parse } from 'hono/utils/cookie';
@@ -66,8 +66,9 @@ export function createFastVerify(
   for (const { path, portal: fixed } of routePaths(config, ROUTES.verify, { aliases: true }))
     for (const portal of config.portals) {
       if (fixed !== undefined && fixed !== portal.name) continue;
-      // An identity assertion is signed per check: that portal keeps the core's path.
-      if (portal.identityAssertion) continue;
+      // An identity assertion is signed per check, and tailscaleWhois asks tailscaled: those portals keep the core's
+      // path.
+      if (portal.identityAssertion || portal.tailscaleWhois) continue;
       routes.set(fillPath(path, { portal: portal.name }), { portal, cookie: sessionCookieName(deps, portal) });
     }
   const prepared = new WeakMap<Session, Prepared | null>();

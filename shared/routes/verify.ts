@@ -1,12 +1,15 @@
 import type { ConditionCache } from '../conditions/conditions.js';
 import { ROUTES } from '../config/routes.js';
+import type { TailscaleWhoisConfig } from '../config/types.js';
 import { sha256 } from '../crypto.js';
+import { DependencyError } from '../errors.js';
 import { cookiesWithout } from '../http/cookies.js';
-import { badRequest, HttpError } from '../http/errors.js';
+import { badRequest, HttpError, unauthorized } from '../http/errors.js';
 import { pathAndQuery } from '../http/forwarded.js';
 import { jsonResponse, redirect, textResponse } from '../http/responses.js';
 import type { IdentityAssertions } from '../identity/assertion.js';
 import type { Profile } from '../profile.js';
+import type { TailscaleWhois } from '../providers/tailscale-whois.js';
 import type { Session, SessionReader } from '../sessions/types.js';
 import { type CoreDeps, isTruthy, type PortalRequest, portalUri, STATE_COOKIE_PREFIX } from './context.js';
 import { identityHeaders } from './identity-headers.js';
@@ -25,6 +28,11 @@ export interface VerifyDeps extends CoreDeps {
   conditions: ConditionCache;
   /** Identity-assertion minting, by portal name, for the portals that have `identityAssertion` on. */
   assertions?: ReadonlyMap<string, IdentityAssertions>;
+  /**
+   * The local tailscaled's whois, for portals with a `tailscaleWhois` provider (standalone only: the AWS config
+   * refuses that provider, and the verify Lambda never bundles the client).
+   */
+  tailscale?: TailscaleWhois;
   /** Renders the "authenticated" page for `?html=1`; absent where HTML is not bundled (the verify Lambda). */
   authenticatedPage?: (
     pr: PortalRequest,
@@ -44,6 +52,13 @@ export async function verifyRoute(deps: VerifyDeps, pr: PortalRequest): Promise<
   // 1. Look up the session (cached per container); malformed or unknown cookies are cleared.
   const { session, provider, token, clear } = await currentSession(deps, pr);
   if (session && provider) return authorized(deps, pr, session, token ?? '', provider.displayName);
+  // Tailscale: no sign-in step. The check itself asks tailscaled who the client is; when it cannot tell, a portal
+  // with other providers goes on to their sign-in, one without answers here.
+  if (pr.portal.tailscaleWhois) {
+    const seamless = await tailscaleCheck(deps, pr, pr.portal.tailscaleWhois);
+    if (seamless instanceof Response) return seamless;
+    if (pr.portal.providers.length === 0) throw seamless;
+  }
 
   const returnUrl = checkedReturnUrl(deps, pr);
   const logout = readLogoutNotice(pr);
@@ -147,6 +162,49 @@ async function authorized(
     return page;
   }
   return textResponse(200, authenticatedText(session.profile, providerDisplayName), headers);
+}
+
+/**
+ * A check answered by tailscaled's whois on the leftmost X-Forwarded-For address: the 200 (or a condition's 403) for
+ * a device it knows, else the error to answer when no other provider can sign the user in (401 for an address it does
+ * not know, 403 for a device of another tailnet, 502 when tailscaled cannot be reached).
+ */
+async function tailscaleCheck(
+  deps: VerifyDeps,
+  pr: PortalRequest,
+  ts: TailscaleWhoisConfig,
+): Promise<Response | HttpError | DependencyError> {
+  if (!deps.tailscale)
+    return new HttpError(500, 'An internal error occurred', { detail: `${ts.path} needs the standalone server` });
+  const ip = pr.fwd.clientIp;
+  if (!ip) return unauthorized('Not authenticated', 'tailscaleWhois: the request has no X-Forwarded-For');
+  let result: Awaited<ReturnType<TailscaleWhois['whois']>>;
+  try {
+    result = await deps.tailscale.whois(ts, ip);
+  } catch (err) {
+    if (!(err instanceof DependencyError)) throw err;
+    if (pr.portal.providers.length > 0)
+      pr.log.warn('tailscaled could not be reached; offering the other providers', { detail: err.detail });
+    return err;
+  }
+  if (result.kind === 'unknown')
+    return unauthorized('Not authenticated', `tailscaleWhois: ${ip} is not a known tailnet address`);
+  if (result.kind === 'otherTailnet')
+    return new HttpError(403, "Access denied: this device's tailnet is not allowed", {
+      detail: `tailscaleWhois: ${ip} is in tailnet '${result.tailnet}', not '${ts.allowedTailnet}'`,
+    });
+  const now = deps.now();
+  // Stands in for a session: nothing is stored, and the identity is asked again after the whois cache's TTL.
+  const session: Session = {
+    portal: pr.portal.name,
+    provider: ts.name,
+    profile: result.profile,
+    createdAt: now,
+    expiresAt: now + pr.portal.sessionLifetime,
+  };
+  // No `?html=1` page: it lists the sessions of the user, and this identity has none.
+  const key = `tailscale\0${ip}\0${result.profile.id}`;
+  return authorized({ ...deps, authenticatedPage: undefined }, pr, session, key, ts.displayName);
 }
 
 /** The body of a 200 check (upstream's wording). */

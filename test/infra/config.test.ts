@@ -186,6 +186,26 @@ describe('other settings that cannot work on AWS', () => {
     ]);
   });
 
+  it('rejects a tailscaleWhois provider, naming its key and why', () => {
+    // Prepare
+    const file = writeConfig(
+      config({}, { portals: [{ name: 'main', providers: [{ github: { clientID: 'g' } }, { tailscaleWhois: {} }] }] }),
+    );
+
+    // Act
+    const err = synthError(file);
+
+    // Assess
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues).toEqual([
+      {
+        path: 'portals[0].providers[1].tailscaleWhois',
+        message:
+          "reads identities from the local tailscaled's LocalAPI socket, which AWS Lambda cannot reach: use this portal with the standalone server (npm start)",
+      },
+    ]);
+  });
+
   it('rejects a custom domain that is not an authHost of the config', () => {
     const err = synthError(writeConfig(config({})), {
       domainName: 'sso.example.com',

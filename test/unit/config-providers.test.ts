@@ -434,20 +434,6 @@ describe('providers together', () => {
     ]);
   });
 
-  it('rejects tailscaleWhois, explaining that it needs a local tailscaled', () => {
-    // Act
-    const issues = issuesOf({ portals: [{ name: 'main', providers: [{ tailscaleWhois: {} }] }] });
-
-    // Assess
-    expect(issues).toEqual([
-      {
-        path: 'portals[0].providers[0].tailscaleWhois',
-        message:
-          "provider type 'tailscaleWhois' is not supported yet: it reads identities from a local tailscaled socket, which AWS Lambda cannot provide",
-      },
-    ]);
-  });
-
   it('never shows a secret value in an error about it', () => {
     // Act
     const issues = issuesOf(withProvider('github', { clientSecret: ['TOPSECRET-gh'] }));
@@ -489,5 +475,100 @@ describe('KubernetesServiceAccountToken without a path (issue 12 §5)', () => {
 
     // Assess
     expect(notices).toEqual([]);
+  });
+});
+
+describe('tailscaleWhois', () => {
+  const portal = (...providers: Obj[]) => ({ portals: [{ name: 'main', providers }] });
+
+  it('has upstream’s defaults and lives beside the sign-in providers, not among them', () => {
+    // Act
+    const { config } = load(portal({ tailscaleWhois: {} }));
+
+    // Assess
+    expect(config.portals[0]?.providers).toEqual([]);
+    expect(config.portals[0]?.tailscaleWhois).toEqual({
+      name: 'tailscalewhois',
+      displayName: 'Tailscale Whois',
+      icon: 'tailscale',
+      color: 'slate',
+      requestTimeout: 10_000,
+      capabilityNames: ['italypaleale.me/traefik-forward-auth'],
+      socketPath: '/var/run/tailscale/tailscaled.sock',
+      path: 'portals[0].providers[0].tailscaleWhois',
+    });
+  });
+
+  it('keeps the options: tailnet lower-cased, an https:// capability prefix dropped, the socket path', () => {
+    // Act
+    const { config } = load(
+      portal(
+        { github: BASE.github },
+        {
+          tailscaleWhois: {
+            name: 'TS',
+            allowedTailnet: 'Example.TS.net.',
+            capabilityNames: ['https://example.com/cap/a', 'example.com/cap/b'],
+            socketPath: '/run/ts.sock',
+            requestTimeout: '3s',
+          },
+        },
+      ),
+    );
+
+    // Assess
+    expect(config.portals[0]?.providers.map((p) => p.name)).toEqual(['github']);
+    expect(config.portals[0]?.tailscaleWhois).toMatchObject({
+      name: 'ts',
+      allowedTailnet: 'example.ts.net',
+      capabilityNames: ['example.com/cap/a', 'example.com/cap/b'],
+      socketPath: '/run/ts.sock',
+      requestTimeout: 3000,
+      path: 'portals[0].providers[1].tailscaleWhois',
+    });
+  });
+
+  it.each([
+    ['http://example.com/cap', "must be 'host/path' (only an https:// prefix is accepted)"],
+    ['example.com', "must be 'host/path', for example 'example.com/cap/app'"],
+    ['example.com/', "must be 'host/path', for example 'example.com/cap/app'"],
+    ['/cap', "must be 'host/path', for example 'example.com/cap/app'"],
+  ])('rejects the capability name %s, naming the key', (name, message) => {
+    // Act
+    const issues = issuesOf(portal({ tailscaleWhois: { capabilityNames: [name] } }));
+
+    // Assess
+    expect(issues).toEqual([
+      {
+        path: 'portals[0].providers[0].tailscaleWhois.capabilityNames[0]',
+        message: `${message} (got ${JSON.stringify(name)})`,
+      },
+    ]);
+  });
+
+  it('rejects a second tailscaleWhois, a clashing name, a relative socket path and OAuth keys', () => {
+    // Act
+    const issues = issuesOf({
+      portals: [
+        { name: 'one', providers: [{ tailscaleWhois: {} }, { tailscaleWhois: { name: 'other' } }] },
+        { name: 'two', providers: [{ github: { ...BASE.github, name: 'ts' } }, { tailscaleWhois: { name: 'ts' } }] },
+        { name: 'three', providers: [{ tailscaleWhois: { socketPath: 'ts.sock' } }] },
+        { name: 'four', providers: [{ tailscaleWhois: { clientID: 'x' } }] },
+      ],
+    });
+
+    // Assess
+    expect(issues).toEqual([
+      expect.objectContaining({
+        path: 'portals[3].providers[0].tailscaleWhois',
+        message: expect.stringContaining('clientID'),
+      }),
+      { path: 'portals[0].providers[1].tailscaleWhois', message: 'a portal can have only one tailscaleWhois provider' },
+      { path: 'portals[1].providers[1].tailscaleWhois.name', message: "duplicate provider name 'ts' in this portal" },
+      {
+        path: 'portals[2].providers[0].tailscaleWhois.socketPath',
+        message: 'must be an absolute path (got "ts.sock")',
+      },
+    ]);
   });
 });

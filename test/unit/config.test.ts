@@ -1247,19 +1247,6 @@ describe('provider credentials and TLS', () => {
     // Assess
     expect(provider.type === 'pocketID' && provider.endpoint).toBe('https://id.example.com');
   });
-
-  it.each(['tailscaleWhois'])('rejects the %s provider as not supported yet', (type) => {
-    // Act
-    const issues = issuesOf(withPortal({ providers: [{ [type]: { clientID: 'x' } }] }));
-
-    // Assess
-    expect(issues).toEqual([
-      {
-        path: `portals[0].providers[0].${type}`,
-        message: expect.stringContaining(`provider type '${type}' is not supported yet`),
-      },
-    ]);
-  });
 });
 
 describe('secret values never appear in error messages', () => {
