@@ -4,6 +4,7 @@ import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ENV, type FunctionName, serializeConfigAsset } from '../functions/config-asset.js';
@@ -20,8 +22,9 @@ import { AssertionKeys } from './assertion-keys.js';
 import { stageAsset } from './assets.js';
 import { type AwsConfig, bundledConfig, loadAwsConfig, type ProviderPlan } from './aws-config.js';
 import { validationError } from './errors.js';
+import { addLimitAlarms, type Limits, type LimitsProps, resolveLimits } from './limits.js';
 import { callbackUrls, checkUrls, traefikMiddleware } from './outputs.js';
-import { apiRoutes, DEFAULT_ROUTE_FUNCTION } from './routes.js';
+import { apiRoutes, DEFAULT_ROUTE_FUNCTION, routeKey } from './routes.js';
 import { keyPatterns, leadingKeysCondition, TABLE_ACCESS, userIndexPatterns } from './table-access.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -98,6 +101,18 @@ export interface ForwardAuthProps {
    * @default 0
    */
   readonly identityAssertionKeyRotation?: number;
+  /**
+   * What anonymous traffic may cost and take: HTTP API throttling (stage, and tighter on the provider start and the
+   * callback), reserved concurrency per function, the table's request-unit ceilings. Each key overrides one default
+   * of `DEFAULT_LIMITS` (infra/limits.ts; docs/aws.md, "Limits").
+   * @default DEFAULT_LIMITS
+   */
+  readonly limits?: LimitsProps;
+  /**
+   * SNS topic the limit alarms notify (on ALARM and on OK).
+   * @default - the alarms only show in CloudWatch
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /** A Secrets Manager secret the stack created for a provider; its value is put by the operator after deploying. */
@@ -134,11 +149,16 @@ export class ForwardAuth extends Construct {
   readonly webIdentityIssuer?: string;
   /** The identity-assertion key set (SSM SecureString and its generator), when a portal has the feature on. */
   readonly assertionKeys?: AssertionKeys;
+  /** The limits in force (DEFAULT_LIMITS with `props.limits` applied). */
+  readonly limits: Limits;
+  /** CloudWatch alarms on throttles, concurrency and consumed write units. */
+  readonly alarms: cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: ForwardAuthProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.limits = resolveLimits(this, props.limits);
     const loaded = loadAwsConfig(props.configFile, {
       account: Token.isUnresolved(stack.account) ? undefined : stack.account,
       region: Token.isUnresolved(stack.region) ? undefined : stack.region,
@@ -151,7 +171,11 @@ export class ForwardAuth extends Construct {
     // 1. Sessions and login states: one table, the layout of shared/sessions/table.ts.
     this.table = new dynamodb.TableV2(this, 'Sessions', {
       partitionKey: cdkKey(TABLE_SCHEMA.partitionKey),
-      billing: dynamodb.Billing.onDemand(),
+      // Ceilings: a flood is throttled (and alarmed) instead of billed without bound.
+      billing: dynamodb.Billing.onDemand({
+        maxReadRequestUnits: this.limits.tableMaxReadRequestUnits,
+        maxWriteRequestUnits: this.limits.tableMaxWriteRequestUnits,
+      }),
       timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       globalSecondaryIndexes: [
@@ -160,6 +184,9 @@ export class ForwardAuth extends Construct {
           partitionKey: cdkKey(TABLE_SCHEMA.userIndex.partitionKey),
           sortKey: cdkKey(TABLE_SCHEMA.userIndex.sortKey),
           projectionType: TABLE_SCHEMA.userIndex.projection as dynamodb.ProjectionType,
+          // An index has its own on-demand ceiling; every session write is also an index write.
+          maxReadRequestUnits: this.limits.tableMaxReadRequestUnits,
+          maxWriteRequestUnits: this.limits.tableMaxWriteRequestUnits,
         },
       ],
       replicas: (props.replicaRegions ?? []).map((region) => ({ region })),
@@ -260,12 +287,14 @@ export class ForwardAuth extends Construct {
       createDefaultStage: false,
       defaultIntegration: integrations[DEFAULT_ROUTE_FUNCTION],
     });
-    for (const route of apiRoutes(this.config))
+    const routes = apiRoutes(this.config);
+    const routeConstructs = routes.flatMap((route) =>
       this.httpApi.addRoutes({
         path: route.path,
         methods: [apigw.HttpMethod[route.method]],
         integration: integrations[route.fn],
-      });
+      }),
+    );
     if (props.domainName && props.certificateArn)
       this.domain = new apigw.DomainName(this, 'Domain', {
         domainName: props.domainName,
@@ -281,7 +310,23 @@ export class ForwardAuth extends Construct {
       autoDeploy: true,
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
       domainMapping: this.domain ? { domainName: this.domain } : undefined,
+      throttle: this.limits.apiThrottle,
     });
+    // The routes that write for anonymous callers get their own, tighter buckets (route-level settings, keyed by
+    // route key; CloudFormation refuses a key whose route does not exist yet, hence the dependency).
+    const stageResource = this.stage.node.defaultChild as apigw.CfnStage;
+    stageResource.routeSettings = Object.fromEntries(
+      routes
+        .filter((r) => r.loginFlow)
+        .map((r) => [
+          routeKey(r),
+          {
+            ThrottlingRateLimit: this.limits.loginThrottle.rateLimit,
+            ThrottlingBurstLimit: this.limits.loginThrottle.burstLimit,
+          },
+        ]),
+    );
+    for (const route of routeConstructs) this.stage.node.addDependency(route);
     if (this.domain && props.hostedZoneId && props.hostedZoneName)
       new route53.ARecord(this, 'DomainAlias', {
         zone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
@@ -295,6 +340,14 @@ export class ForwardAuth extends Construct {
       });
     // Auth NONE: Traefik cannot sign requests with SigV4. What protects it is in docs/aws.md ("Function URL").
     this.verifyUrl = this.verifyFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+
+    // 6. Alarms on each limit (infra/limits.ts).
+    this.alarms = addLimitAlarms(this, {
+      limits: this.limits,
+      functions: { verify: this.verifyFunction, login: this.loginFunction, callback: this.callbackFunction },
+      table: this.table,
+      topic: props.alarmTopic,
+    });
 
     Validations.of(this.httpApi).acknowledge({
       id: 'AwsSolutions-APIG4',
@@ -348,6 +401,10 @@ export class ForwardAuth extends Construct {
       handler: 'index.handler',
       code: lambda.Code.fromAsset(stageAsset(o.distDir, name, o.configJson)),
       memorySize: o.props.memorySize ?? 512,
+      // A cap for login and callback (a flood cannot scale them without bound) and a share verify always has.
+      ...(this.limits.reservedConcurrency[name] !== false
+        ? { reservedConcurrentExecutions: this.limits.reservedConcurrency[name] }
+        : {}),
       timeout,
       role,
       logGroup,

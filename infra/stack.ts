@@ -1,9 +1,17 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { providerCallbacks } from '../shared/config/callback-urls.js';
 import { ForwardAuth, type ForwardAuthProps } from './forward-auth.js';
 
-export interface ForwardAuthStackProps extends StackProps, ForwardAuthProps {}
+export interface ForwardAuthStackProps extends StackProps, ForwardAuthProps {
+  /**
+   * ARN of an existing SNS topic for the limit alarms (the stage key `alarmTopicArn`); `alarmTopic` wins when both
+   * are set.
+   * @default - no notification
+   */
+  readonly alarmTopicArn?: string;
+}
 
 /** One deployment of Traefik Forward Auth, with everything an operator needs next printed as outputs. */
 export class ForwardAuthStack extends Stack {
@@ -11,7 +19,10 @@ export class ForwardAuthStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ForwardAuthStackProps) {
     super(scope, id, props);
-    const fa = new ForwardAuth(this, 'ForwardAuth', props);
+    const alarmTopic =
+      props.alarmTopic ??
+      (props.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) : undefined);
+    const fa = new ForwardAuth(this, 'ForwardAuth', { ...props, alarmTopic });
     this.forwardAuth = fa;
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
 

@@ -20,6 +20,12 @@ export const LOCAL_STAGES_FILE = 'stages.local.json';
 export const EXAMPLE_CONFIG = 'infra/example/tfa-config.yaml';
 
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1');
+const throttle = z.strictObject({
+  rateLimit: z.number().positive().optional(),
+  burstLimit: z.number().int().min(1).optional(),
+});
+/** A reservation, or `false` for none. */
+const concurrency = z.union([z.number().int().min(1), z.literal(false)]);
 const stageSchema = z.strictObject({
   /** 12-digit AWS account id. @default the CLI's account */
   account: z
@@ -58,6 +64,27 @@ const stageSchema = z.strictObject({
   enableOutboundWebIdentityFederation: z.boolean().optional(),
   /** Raise by one and deploy to rotate the identity-assertion keys (docs/aws.md). */
   identityAssertionKeyRotation: z.number().int().min(0).optional(),
+  /** Overrides of the limits' defaults (infra/limits.ts, docs/aws.md "Limits"); checked again by the construct. */
+  limits: z
+    .strictObject({
+      apiThrottle: throttle.optional(),
+      loginThrottle: throttle.optional(),
+      reservedConcurrency: z
+        .strictObject({
+          verify: concurrency.optional(),
+          login: concurrency.optional(),
+          callback: concurrency.optional(),
+        })
+        .optional(),
+      tableMaxReadRequestUnits: z.number().int().min(1).optional(),
+      tableMaxWriteRequestUnits: z.number().int().min(1).optional(),
+    })
+    .optional(),
+  /** SNS topic the limit alarms notify. */
+  alarmTopicArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN')
+    .optional(),
 });
 export type StageConfig = z.infer<typeof stageSchema>;
 
@@ -151,6 +178,8 @@ export function resolveStage(
       callbackRoleName: s.callbackRoleName,
       enableOutboundWebIdentityFederation: s.enableOutboundWebIdentityFederation,
       identityAssertionKeyRotation: s.identityAssertionKeyRotation,
+      limits: s.limits,
+      alarmTopicArn: s.alarmTopicArn,
     },
   };
 }

@@ -25,6 +25,11 @@ export interface RouteSpec {
   aliases?: readonly string[];
   fn: FunctionName;
   format: ErrorFormat;
+  /**
+   * The route writes to the table for an anonymous caller (a login state, a session): the AWS stack gives it an
+   * explicit route with tighter throttling (infra/limits.ts), even when it goes to the default function.
+   */
+  loginFlow?: true;
 }
 
 export const ROUTES = {
@@ -34,7 +39,14 @@ export const ROUTES = {
   /** The identity-assertion public keys: served by verify, which holds the key set (docs/identity-assertion.md). */
   jwks: { method: 'GET', scope: 'portal', suffix: '/.well-known/jwks.json', fn: 'verify', format: 'json' },
   signin: { method: 'GET', scope: 'portal', suffix: '/signin', fn: 'login', format: 'page' },
-  providers: { method: 'GET', scope: 'portal', suffix: '/providers/{provider}', fn: 'login', format: 'page' },
+  providers: {
+    method: 'GET',
+    scope: 'portal',
+    suffix: '/providers/{provider}',
+    fn: 'login',
+    format: 'page',
+    loginFlow: true,
+  },
   logout: { method: 'POST', scope: 'portal', suffix: '/logout', fn: 'login', format: 'page' },
   /** The post_logout_redirect_uri of RP-initiated logout. */
   loggedOut: { method: 'GET', scope: 'portal', suffix: '/logged-out', fn: 'login', format: 'page' },
@@ -42,7 +54,14 @@ export const ROUTES = {
   profileJson: { method: 'GET', scope: 'portal', suffix: '/profile.json', fn: 'login', format: 'json' },
   authenticated: { method: 'GET', scope: 'portal', suffix: '/authenticated', fn: 'login', format: 'page' },
   endSession: { method: 'POST', scope: 'portal', suffix: '/sessions/end', fn: 'login', format: 'page' },
-  callback: { method: 'GET', scope: 'portal', suffix: '/oauth2/callback', fn: 'callback', format: 'page' },
+  callback: {
+    method: 'GET',
+    scope: 'portal',
+    suffix: '/oauth2/callback',
+    fn: 'callback',
+    format: 'page',
+    loginFlow: true,
+  },
   /** OpenID Connect Back-Channel Logout: the provider's server calls it (the callback function reads its JWKS). */
   backchannelLogout: {
     method: 'POST',

@@ -326,6 +326,9 @@ describe('the HTTP API', () => {
       'GET /.well-known/jwks.json': 'verify',
       'POST /portals/{portal}/oauth2/backchannel-logout': 'callback',
       'POST /oauth2/backchannel-logout': 'callback',
+      // The provider start has its own route (to the default function) for its throttling.
+      'GET /portals/{portal}/providers/{provider}': 'login',
+      'GET /providers/{provider}': 'login',
     });
   });
 
@@ -485,6 +488,147 @@ describe('identity header names', () => {
   });
 });
 
+describe('limits, on by default (issue #12 §2; docs/aws.md "Limits")', () => {
+  it('throttles the stage at 1000 rps (burst 2000), and each provider-start and callback route at 20 rps (burst 50)', () => {
+    const stages = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stages).toHaveLength(1);
+    const stage = stages[0] as { Properties: Record<string, unknown>; DependsOn: string[] };
+    expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 2000, ThrottlingRateLimit: 1000 });
+    const login = { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 50 };
+    expect(stage.Properties.RouteSettings).toEqual({
+      'GET /portals/{portal}/providers/{provider}': login,
+      'GET /providers/{provider}': login,
+      'GET /portals/{portal}/oauth2/callback': login,
+      'GET /oauth2/callback': login,
+    });
+    // Route settings name route keys that must exist first: the stage depends on those routes.
+    const routeIds = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'))
+      .filter(([, r]) => /providers|oauth2\/callback/.test((r.Properties as { RouteKey: string }).RouteKey))
+      .map(([id]) => id);
+    expect(routeIds).toHaveLength(4);
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
+  it('reserves concurrency: 100 for verify, a cap of 10 each for login and callback', () => {
+    const reserved = Object.fromEntries(
+      Object.entries(template.findResources('AWS::Lambda::Function'))
+        .filter(([id]) => /^ForwardAuth(Verify|Login|Callback)Function/.test(id))
+        .map(([id, r]) => [
+          id.replace(/^ForwardAuth(\w+?)Function.*$/, '$1'),
+          r.Properties.ReservedConcurrentExecutions,
+        ]),
+    );
+    expect(reserved).toEqual({ Verify: 100, Login: 10, Callback: 10 });
+  });
+
+  it('caps the on-demand table and its index at 2000 read and 200 write request units per second', () => {
+    const table = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0]?.Properties as Record<
+      string,
+      unknown
+    >;
+    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.WriteOnDemandThroughputSettings).toEqual({ MaxWriteRequestUnits: 200 });
+    expect(table.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({
+        IndexName: TABLE.userIndex,
+        WriteOnDemandThroughputSettings: { MaxWriteRequestUnits: 200 },
+      }),
+    ]);
+    expect(table.Replicas).toEqual([
+      expect.objectContaining({
+        ReadOnDemandThroughputSettings: { MaxReadRequestUnits: 2000 },
+        GlobalSecondaryIndexes: [
+          { IndexName: TABLE.userIndex, ReadOnDemandThroughputSettings: { MaxReadRequestUnits: 2000 } },
+        ],
+      }),
+    ]);
+  });
+
+  it('alarms on throttles, concurrency near each reservation and consumed write units, notifying no one by default', () => {
+    const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).map(([id, r]) => {
+      const p = r.Properties as Record<string, unknown> & {
+        Metrics?: { Id: string; MetricStat?: { Metric: { MetricName: string } } }[];
+      };
+      return {
+        id: id.replace(/^ForwardAuth(\w+Alarm).*$/, '$1'),
+        metric:
+          p.MetricName ?? p.Metrics?.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : [])).join('+'),
+        statistic: p.Statistic,
+        threshold: p.Threshold,
+        periods: p.EvaluationPeriods,
+        actions: p.AlarmActions,
+      };
+    });
+    expect(alarms).toEqual([
+      {
+        id: 'VerifyThrottlesAlarm',
+        metric: 'Throttles',
+        statistic: 'Sum',
+        threshold: 1,
+        periods: 1,
+        actions: undefined,
+      },
+      {
+        id: 'VerifyConcurrencyAlarm',
+        metric: 'ConcurrentExecutions',
+        statistic: 'Maximum',
+        threshold: 80,
+        periods: 2,
+        actions: undefined,
+      },
+      {
+        id: 'LoginThrottlesAlarm',
+        metric: 'Throttles',
+        statistic: 'Sum',
+        threshold: 1,
+        periods: 1,
+        actions: undefined,
+      },
+      {
+        id: 'LoginConcurrencyAlarm',
+        metric: 'ConcurrentExecutions',
+        statistic: 'Maximum',
+        threshold: 8,
+        periods: 2,
+        actions: undefined,
+      },
+      {
+        id: 'CallbackThrottlesAlarm',
+        metric: 'Throttles',
+        statistic: 'Sum',
+        threshold: 1,
+        periods: 1,
+        actions: undefined,
+      },
+      {
+        id: 'CallbackConcurrencyAlarm',
+        metric: 'ConcurrentExecutions',
+        statistic: 'Maximum',
+        threshold: 8,
+        periods: 2,
+        actions: undefined,
+      },
+      {
+        id: 'TableThrottlesAlarm',
+        metric: 'ReadThrottleEvents+WriteThrottleEvents',
+        statistic: undefined,
+        threshold: 1,
+        periods: 1,
+        actions: undefined,
+      },
+      // 80% of 200 units a second, as the per-minute sum the metric reports.
+      {
+        id: 'TableWriteUnitsAlarm',
+        metric: 'ConsumedWriteCapacityUnits',
+        statistic: 'Sum',
+        threshold: 9600,
+        periods: 2,
+        actions: undefined,
+      },
+    ]);
+  });
+});
+
 describe('props that cannot deploy', () => {
   it.each([
     [
@@ -493,6 +637,13 @@ describe('props that cannot deploy', () => {
       /certificateArn is required with domainName/,
     ],
     ['a callbackRoleName IAM refuses', { callbackRoleName: 'a'.repeat(65) }, /is not a valid IAM role name/],
+    [
+      'limits AWS would refuse',
+      {
+        limits: { loginThrottle: { rateLimit: 0 }, reservedConcurrency: { login: 0 }, tableMaxWriteRequestUnits: 1.5 },
+      },
+      /limits\.loginThrottle\.rateLimit must be a number > 0 \(got 0\); limits\.reservedConcurrency\.login must be a whole number ≥ 1 \(got 0\); limits\.tableMaxWriteRequestUnits must be a whole number ≥ 1 \(got 1\.5\)/,
+    ],
   ])('rejects %s with CDK ValidationError, at the construct path', (_name, props, message) => {
     // Prepare
     const app = new App();

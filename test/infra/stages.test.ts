@@ -45,6 +45,13 @@ const STAGES = {
     replicaRegions: ['us-west-2', 'eu-central-1'],
     removalPolicy: 'destroy',
     logRetentionDays: 90,
+    // Changing the limits from cdk.json: one key each, the rest keep their defaults.
+    limits: {
+      loginThrottle: { rateLimit: 5 },
+      reservedConcurrency: { verify: false, login: 3 },
+      tableMaxWriteRequestUnits: 50,
+    },
+    alarmTopicArn: 'arn:aws:sns:us-east-1:309876543210:tfa-alarms',
   },
 };
 
@@ -143,6 +150,57 @@ describe('a multi-region table (dr)', () => {
       actionsOf([s]).includes('dynamodb:GetItem'),
     );
     expect(statement?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ForwardAuthSessions/), 'Arn'] });
+  });
+});
+
+describe('limits from the stage (dr)', () => {
+  it('applies the overridden keys and keeps the defaults of the others', () => {
+    const stage = Object.values(dr.findResources('AWS::ApiGatewayV2::Stage'))[0]?.Properties as Record<string, unknown>;
+    expect(stage.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 2000, ThrottlingRateLimit: 1000 });
+    expect(Object.values(stage.RouteSettings as object)).toEqual([
+      { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 50 },
+      { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 50 },
+    ]);
+    const reserved = Object.entries(dr.findResources('AWS::Lambda::Function'))
+      .filter(([id]) => /^ForwardAuth(Verify|Login|Callback)Function/.test(id))
+      .map(([id, r]) => `${id.replace(/Function.*$/, '')} ${r.Properties.ReservedConcurrentExecutions}`);
+    expect(reserved).toEqual(['ForwardAuthVerify undefined', 'ForwardAuthLogin 3', 'ForwardAuthCallback 10']);
+    dr.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      WriteOnDemandThroughputSettings: { MaxWriteRequestUnits: 50 },
+    });
+  });
+
+  it('notifies the SNS topic on ALARM and OK, and has no concurrency alarm for verify without a reservation', () => {
+    const topic = STAGES.dr.alarmTopicArn;
+    const alarms = Object.entries(dr.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.map(([id]) => id.replace(/^ForwardAuth(\w+Alarm).*$/, '$1'))).toEqual([
+      'VerifyThrottlesAlarm',
+      'LoginThrottlesAlarm',
+      'LoginConcurrencyAlarm',
+      'CallbackThrottlesAlarm',
+      'CallbackConcurrencyAlarm',
+      'TableThrottlesAlarm',
+      'TableWriteUnitsAlarm',
+    ]);
+    for (const [, a] of alarms) expect(a.Properties).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
+    dr.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ConsumedWriteCapacityUnits',
+      Threshold: 50 * 60 * 0.8,
+    });
+    dr.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ConcurrentExecutions', Threshold: 2 });
+  });
+
+  it('rejects limits AWS would refuse, and an ARN that is not an SNS topic, naming the key', () => {
+    const bad = {
+      prod: {
+        configFile: 'x.yaml',
+        limits: { reservedConcurrency: { verify: 0 }, apiThrottle: { burstLimit: 1.5 } },
+        alarmTopicArn: 'arn:aws:sqs:eu-west-1:111111111111:q',
+      },
+    };
+    expect(() => resolveStage('prod', bad, {}, dir)).toThrow(
+      /^invalid stage 'prod' in cdk.json:\n {2}- tfa:stages\.prod\.limits\.apiThrottle\.burstLimit: .*\n {2}- tfa:stages\.prod\.limits\.reservedConcurrency\.verify: .*\n {2}- tfa:stages\.prod\.alarmTopicArn: must be an SNS topic ARN$/s,
+    );
   });
 });
 

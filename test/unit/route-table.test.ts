@@ -3,7 +3,7 @@
  * app registers them and as the front door routes them.
  */
 import { describe, expect, it } from 'vitest';
-import { apiRoutes } from '../../infra/routes.js';
+import { apiRoutes, routeKey } from '../../infra/routes.js';
 import { portalPath, ROUTES, routePaths } from '../../shared/config/routes.js';
 import type { Config } from '../../shared/config/types.js';
 
@@ -41,8 +41,9 @@ describe('routePaths', () => {
 });
 
 describe('apiRoutes', () => {
-  it('routes exactly the verify and callback paths away from the default (login) function', () => {
-    expect(apiRoutes(config('/auth', 'main')).map((r) => `${r.method} ${r.path} ${r.fn}`)).toEqual([
+  it('routes exactly the verify and callback paths away from the default (login) function, and names the login flow', () => {
+    const routes = apiRoutes(config('/auth', 'main'));
+    expect(routes.map((r) => `${r.method} ${r.path} ${r.fn}${r.loginFlow ? ' (login flow)' : ''}`)).toEqual([
       'GET /auth/portals/{portal} verify',
       'GET /auth verify',
       'GET /api/portals/{portal}/verify verify',
@@ -50,10 +51,14 @@ describe('apiRoutes', () => {
       'GET /healthz verify',
       'GET /auth/portals/{portal}/.well-known/jwks.json verify',
       'GET /auth/.well-known/jwks.json verify',
-      'GET /auth/portals/{portal}/oauth2/callback callback',
-      'GET /auth/oauth2/callback callback',
+      // Login, the default function, but throttled on its own route key (infra/limits.ts).
+      'GET /auth/portals/{portal}/providers/{provider} login (login flow)',
+      'GET /auth/providers/{provider} login (login flow)',
+      'GET /auth/portals/{portal}/oauth2/callback callback (login flow)',
+      'GET /auth/oauth2/callback callback (login flow)',
       'POST /auth/portals/{portal}/oauth2/backchannel-logout callback',
       'POST /auth/oauth2/backchannel-logout callback',
     ]);
+    expect(routeKey(routes[7] as (typeof routes)[number])).toBe('GET /auth/portals/{portal}/providers/{provider}');
   });
 });
