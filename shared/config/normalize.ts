@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { validateCaPem } from './ca-pem.js';
+import { formatDuration } from './duration.js';
 import type { ConfigIssue } from './errors.js';
 import { canonicalHeaderName, HEADER_NAME_RE, isHostname, NAME_RE } from './names.js';
 import { normalizeProviders } from './normalize-providers.js';
@@ -276,6 +277,7 @@ function normalizePortals(n: Normalizer, raw: RawPortal[] | undefined, sessionLi
     let lifetime = n.duration(`${path}.sessionLifetime`, p.sessionLifetime, 0);
     if (lifetime <= 0) lifetime = sessionLifetime;
     else if (lifetime < MINUTE) n.error(`${path}.sessionLifetime`, 'must be at least 1m', p.sessionLifetime);
+    const { sessionMaxLifetime, revalidateInterval } = normalizeRenewal(n, path, p, lifetime);
 
     for (const key of ['backgroundMedium', 'backgroundLarge'] as const) {
       const v = p[key];
@@ -299,6 +301,8 @@ function normalizePortals(n: Normalizer, raw: RawPortal[] | undefined, sessionLi
       namespaceUserIds: p.namespaceUserIds ?? false,
       authenticationTimeout,
       sessionLifetime: lifetime,
+      ...(sessionMaxLifetime !== undefined ? { sessionMaxLifetime } : {}),
+      ...(revalidateInterval !== undefined ? { revalidateInterval } : {}),
       backgroundMedium: p.backgroundMedium,
       backgroundLarge: p.backgroundLarge,
       headers: normalizeHeaders(n, `${path}.headers`, p.headers),
@@ -308,6 +312,36 @@ function normalizePortals(n: Normalizer, raw: RawPortal[] | undefined, sessionLi
       ...(tailscaleWhois ? { tailscaleWhois } : {}),
     });
   });
+  return out;
+}
+
+/**
+ * `sessionMaxLifetime` and `revalidateInterval` (docs/sessions.md): absent or `0` = off. The cap must leave room for
+ * at least the first lifetime; a re-validation needs a provider round trip, so not more often than every 30s.
+ */
+function normalizeRenewal(
+  n: Normalizer,
+  path: string,
+  p: RawPortal,
+  lifetime: number,
+): { sessionMaxLifetime?: number; revalidateInterval?: number } {
+  const out: { sessionMaxLifetime?: number; revalidateInterval?: number } = {};
+  const max = n.duration(`${path}.sessionMaxLifetime`, p.sessionMaxLifetime, 0);
+  if (max < 0)
+    n.error(`${path}.sessionMaxLifetime`, 'must not be negative (0 or absent turns it off)', p.sessionMaxLifetime);
+  else if (max > 0 && max < lifetime)
+    n.error(
+      `${path}.sessionMaxLifetime`,
+      `must be at least the portal's sessionLifetime (${formatDuration(lifetime)})`,
+      p.sessionMaxLifetime,
+    );
+  else if (max > 0) out.sessionMaxLifetime = max;
+  const interval = n.duration(`${path}.revalidateInterval`, p.revalidateInterval, 0);
+  if (interval < 0)
+    n.error(`${path}.revalidateInterval`, 'must not be negative (0 or absent turns it off)', p.revalidateInterval);
+  else if (interval > 0 && interval < 30_000)
+    n.error(`${path}.revalidateInterval`, 'must be at least 30s', p.revalidateInterval);
+  else if (interval > 0) out.revalidateInterval = interval;
   return out;
 }
 

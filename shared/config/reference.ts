@@ -238,6 +238,20 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     default: '`tokens.sessionLifetime`',
     example: '12h',
   },
+  'portals[].sessionMaxLifetime': {
+    description:
+      "Absolute cap on a session after sign-in. When set, a session in use is extended by `sessionLifetime` at a time, without user interaction (the browser passes once through `P/oauth2/renew` on a navigation in the second half of the session's current lifetime), until this long after sign-in; it must be at least `sessionLifetime`. Unset or `0`: a session ends `sessionLifetime` after sign-in, however active the user is. See docs/sessions.md.",
+    ours: true,
+    default: 'unset (no extension)',
+    example: '24h',
+  },
+  'portals[].revalidateInterval': {
+    description:
+      'Re-validate each session with its provider at least this often (at least `30s`): with a refresh-token grant when the provider issued a refresh token (ask for one, e.g. with the `offline_access` scope), else a silent `prompt=none` round trip on a browser navigation. A user disabled or removed at the provider loses access within this interval; past it, a session not yet re-validated is not accepted (browsers are sent through the re-validation, other clients get 401). Unset or `0`: never. See docs/sessions.md.',
+    ours: true,
+    default: 'unset (never)',
+    example: '15m',
+  },
   'portals[].backgroundMedium': {
     description: 'Background image of the pages on medium screens: an http(s) URL or an absolute path.',
     default: 'bundled',

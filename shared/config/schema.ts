@@ -165,6 +165,10 @@ const portal = z.strictObject({
   namespaceUserIds: bool.optional(),
   authenticationTimeout: duration.optional(),
   sessionLifetime: duration.optional(),
+  /** Our extension: sessions in use are extended by `sessionLifetime` at a time, up to this long after sign-in. */
+  sessionMaxLifetime: duration.optional(),
+  /** Our extension: re-validate each session with its provider at least this often. */
+  revalidateInterval: duration.optional(),
   backgroundMedium: str.optional(),
   backgroundLarge: str.optional(),
   headers: z.array(header).nullable().optional(),

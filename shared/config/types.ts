@@ -108,6 +108,17 @@ export interface PortalConfig {
   authenticationTimeout: number;
   /** Effective session lifetime (the portal override or `tokens.sessionLifetime`). */
   sessionLifetime: number;
+  /**
+   * Absolute cap on a session, in ms after sign-in: a session in use is extended by `sessionLifetime` at a time,
+   * without user interaction, until then (docs/sessions.md). @default undefined - sessions end `sessionLifetime`
+   * after sign-in
+   */
+  sessionMaxLifetime?: number;
+  /**
+   * How often, in ms, a session is re-validated with its provider (refresh-token grant, else a silent `prompt=none`
+   * round trip on a browser navigation); past it, the session is not accepted until it is. @default undefined - never
+   */
+  revalidateInterval?: number;
   backgroundMedium?: string;
   backgroundLarge?: string;
   /** `undefined` = the three default identity headers; `[]` = none. */

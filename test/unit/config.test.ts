@@ -725,6 +725,48 @@ describe('durations', () => {
     expect(config.portals[0]?.sessionLifetime).toBe(want);
   });
 
+  it('accepts sessionMaxLifetime and revalidateInterval on a portal, unset by default', () => {
+    // Act
+    const off = load(withPortal({})).config.portals[0];
+    const on = load(withPortal({ sessionLifetime: '1h', sessionMaxLifetime: '12h', revalidateInterval: '15m' })).config
+      .portals[0];
+
+    // Assess
+    expect(off?.sessionMaxLifetime).toBeUndefined();
+    expect(off?.revalidateInterval).toBeUndefined();
+    expect(on?.sessionMaxLifetime).toBe(12 * 3_600_000);
+    expect(on?.revalidateInterval).toBe(15 * 60_000);
+  });
+
+  it.each([
+    {
+      portal: { sessionLifetime: '2h', sessionMaxLifetime: '1h' },
+      path: 'portals[0].sessionMaxLifetime',
+      message: 'must be at least the portal\'s sessionLifetime (2h) (got "1h")',
+    },
+    {
+      portal: { sessionMaxLifetime: '-1h' },
+      path: 'portals[0].sessionMaxLifetime',
+      message: 'must not be negative (0 or absent turns it off) (got "-1h")',
+    },
+    {
+      portal: { revalidateInterval: '10s' },
+      path: 'portals[0].revalidateInterval',
+      message: 'must be at least 30s (got "10s")',
+    },
+    {
+      portal: { revalidateInterval: 'often' },
+      path: 'portals[0].revalidateInterval',
+      message: 'must be a duration such as "30s", "5m" or "2h" (got "often")',
+    },
+  ])('rejects $path $portal', ({ portal, path, message }) => {
+    // Act
+    const issues = issuesOf(withPortal(portal));
+
+    // Assess
+    expect(issues).toEqual([{ path, message }]);
+  });
+
   it.each(['59s', '0', '-1h'])('rejects tokens.sessionLifetime %s (below 1m)', (value) => {
     // Act
     const issues = issuesOf(withPortal({}, { tokens: { sessionLifetime: value } }));
