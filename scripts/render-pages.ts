@@ -11,6 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { errorView } from '../shared/portal/error-view.js';
 import { type Favicon, faviconFromBase64 } from '../shared/portal/favicon.js';
 import { ICON_NAMES } from '../shared/portal/icon-names.js';
 import { buildIconsScript } from '../shared/portal/icons.js';
@@ -151,10 +152,11 @@ const SAMPLES: Sample[] = [
     file: 'error.html',
     route: '/portals/main/error',
     status: 401,
-    render: (assets, nonce) =>
+    render: (assets, nonce, portalUri) =>
       renderErrorPage({
         status: 401,
         message: 'State cookie not found',
+        view: errorView({ status: 401, hint: {}, portalPath: portalUri }),
         requestId: '3f1c2a9e-7b4d-4e8a-9c61-0d5f2b8e4a17',
         assets,
         nonce,

@@ -1,12 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { ErrorFormat } from '../config/routes.js';
-import { errorDetail, errorResponse, publicError } from '../http/errors.js';
+import type { ErrorHint } from '../errors.js';
+import { errorDetail, errorHint, errorResponse, publicError } from '../http/errors.js';
 import { type Logger, maskQuery } from '../log.js';
 import type { CoreDeps } from '../routes/context.js';
 
+/** The portal a request was routed to, for its error page's links (set at registration, once the portal is known). */
+export interface RoutedPortal {
+  name: string;
+  displayName: string;
+  /** The portal's root path on this server (`{basePath}[/portals/{name}]`): the error pages link relative to it. */
+  path: string;
+}
+
+/** What a browser's error page shows: the public error, the page hints it carries, the request id and portal. */
+export interface ErrorPageInput {
+  status: number;
+  /** The public message (what non-browser clients get). */
+  message: string;
+  hint: ErrorHint;
+  requestId: string;
+  portal?: RoutedPortal;
+}
+
 /** Renders a browser-facing error page (only the login and callback functions carry one). */
-export type ErrorPage = (status: number, message: string, requestId: string) => Response;
+export type ErrorPage = (e: ErrorPageInput) => Response;
 
 export type Env = {
   Variables: {
@@ -14,6 +33,8 @@ export type Env = {
     log: Logger;
     /** The error the funnel rendered, for the access-log line. */
     error?: unknown;
+    /** The portal of the matched route, once found (error pages link back to it). */
+    portal?: RoutedPortal;
     /** How the matched route reports errors; set at registration (`portalRoute`, `plainRoute`), read by the funnel. */
     errorFormat?: ErrorFormat;
     /** The request is a forward-auth check (`GET P`): its 2xx answers are logged per `logs.sampleSuccessfulChecks`. */
@@ -132,7 +153,8 @@ export function createApp(deps: CoreDeps, options: AppOptions = {}): App {
     const format = c.get('errorFormat') ?? 'text';
     if (format === 'page' && options.errorPage && (c.req.header('accept') ?? '').includes('text/html')) {
       const { status, message } = publicError(err);
-      return options.errorPage(status, message, c.get('requestId'));
+      const { requestId, portal } = { requestId: c.get('requestId'), portal: c.get('portal') };
+      return options.errorPage({ status, message, hint: errorHint(err), requestId, portal });
     }
     return errorResponse(err, format === 'json' ? 'json' : 'text');
   });

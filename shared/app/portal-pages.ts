@@ -1,5 +1,6 @@
-import { ROUTES } from '../config/routes.js';
+import { portalPath, ROUTES } from '../config/routes.js';
 import type { Config, PortalConfig, ProviderConfig } from '../config/types.js';
+import { errorView } from '../portal/error-view.js';
 import type { Favicon } from '../portal/favicon.js';
 import {
   type Backgrounds,
@@ -14,6 +15,7 @@ import { serveStatic } from '../portal/static.js';
 import type { CoreDeps } from '../routes/context.js';
 import { type PortalRequest, portalUri } from '../routes/context.js';
 import type { Session } from '../sessions/types.js';
+import type { ErrorPageInput } from './base.js';
 
 const backgrounds = (p: PortalConfig): Backgrounds => ({ medium: p.backgroundMedium, large: p.backgroundLarge });
 
@@ -21,6 +23,8 @@ const backgrounds = (p: PortalConfig): Backgrounds => ({ medium: p.backgroundMed
 export function portalPages(deps: CoreDeps, favicon?: Favicon) {
   const config: Config = deps.config;
   const assets = { basePath: config.server.basePath, favicon: favicon?.type };
+  // Where the page of a link naming no portal sends the user: the default portal, when there is one.
+  const homePath = config.defaultPortal ? portalPath(config, config.defaultPortal, true) : undefined;
   return {
     signinPage(
       pr: PortalRequest,
@@ -63,9 +67,10 @@ export function portalPages(deps: CoreDeps, favicon?: Favicon) {
       });
       return htmlResponse(page, { nonce, backgrounds: backgrounds(pr.portal) });
     },
-    errorPage(status: number, message: string, requestId: string): Response {
+    errorPage({ status, message, hint, requestId, portal }: ErrorPageInput): Response {
       const nonce = newNonce();
-      return htmlResponse(renderErrorPage({ status, message, requestId, assets, nonce }), { status, nonce });
+      const view = errorView({ status, hint, portalPath: portal?.path, homePath });
+      return htmlResponse(renderErrorPage({ status, message, view, requestId, assets, nonce }), { status, nonce });
     },
     staticAssets(req: Request): Response | undefined {
       return serveStatic(req, {

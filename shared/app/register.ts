@@ -3,7 +3,7 @@
  * portal lookup and forwarded-header checks, and the route's error format for the funnel in `base.ts`.
  */
 import type { Context } from 'hono';
-import { honoPath, type RouteSpec, routePaths } from '../config/routes.js';
+import { honoPath, portalPath, type RouteSpec, routePaths } from '../config/routes.js';
 import type { PortalConfig } from '../config/types.js';
 import { notFound } from '../http/errors.js';
 import { type CoreDeps, type PortalRequest, portalRequest } from '../routes/context.js';
@@ -12,7 +12,7 @@ import type { App, Env } from './base.js';
 export function findPortal(deps: CoreDeps, name: string): PortalConfig {
   const lower = name.toLowerCase();
   const portal = deps.config.portals.find((p) => p.name === lower);
-  if (!portal) throw notFound('Portal not found');
+  if (!portal) throw notFound('Portal not found', { reason: 'no-portal' });
   return portal;
 }
 
@@ -27,6 +27,13 @@ export function portalRoute(app: App, deps: CoreDeps, route: RouteSpec, handler:
     app.on(route.method, honoPath(path), (c) => {
       c.set('errorFormat', route.format);
       const p = findPortal(deps, portal ?? c.req.param('portal') ?? '');
+      // Only an HTML error page links back to the portal (the verify check's errors are text).
+      if (route.format === 'page')
+        c.set('portal', {
+          name: p.name,
+          displayName: p.displayName,
+          path: portalPath(deps.config, p.name, portal !== undefined),
+        });
       return handler(portalRequest(deps, c.req.raw, p, portal !== undefined, c.get('requestId'), c.get('log')), c);
     });
 }

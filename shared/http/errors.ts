@@ -1,4 +1,4 @@
-import { DependencyError } from '../errors.js';
+import { DependencyError, type ErrorHint } from '../errors.js';
 import { jsonResponse, textResponse } from './responses.js';
 
 /**
@@ -10,24 +10,38 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    options?: { cause?: unknown; detail?: string },
+    options?: { cause?: unknown; detail?: string; hint?: ErrorHint },
   ) {
     super(message, options);
     this.detail = options?.detail;
+    this.hint = options?.hint ?? {};
   }
+  /** Public hints for the browser's error page (the plain-words reason, the provider, where to try again). */
+  hint: ErrorHint;
   /** Private reason for the log, never sent to the client. */
   readonly detail?: string;
 }
 
 export const badRequest = (message: string, detail?: string) => new HttpError(400, message, { detail });
 export const unauthorized = (message: string, detail?: string) => new HttpError(401, message, { detail });
-export const notFound = (message: string) => new HttpError(404, message);
+export const notFound = (message: string, hint?: ErrorHint) => new HttpError(404, message, { hint });
 
 const INTERNAL = 'An internal error occurred';
 
 /** The private reason an error carries for the access log, if any. */
 export function errorDetail(err: unknown): string | undefined {
   return err instanceof HttpError || err instanceof DependencyError ? err.detail : undefined;
+}
+
+/** The page hints of any thrown value (none for unknown errors). */
+export function errorHint(err: unknown): ErrorHint {
+  return err instanceof HttpError || err instanceof DependencyError ? err.hint : {};
+}
+
+/** Adds page hints to one of our errors (others are left alone) and returns it, for `throw withHint(…)`. */
+export function withHint<E>(err: E, hint: ErrorHint): E {
+  if (err instanceof HttpError || err instanceof DependencyError) err.hint = { ...err.hint, ...hint };
+  return err;
 }
 
 /**

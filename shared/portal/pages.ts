@@ -5,6 +5,8 @@
  * external script (`icons.js`), so the pages run under a CSP without `'unsafe-inline'`. They work without JavaScript:
  * the script only draws the provider icons.
  */
+
+import type { ErrorView } from './error-view.js';
 import { cssUrl, type HtmlValue, html, raw, type SafeHtml, safeUrl } from './html.js';
 import { isIconName } from './icon-names.js';
 import { colorClass } from './palette.js';
@@ -232,40 +234,31 @@ function everywhere(logoutAction: string): string {
   return `${logoutAction}${logoutAction.includes('?') ? '&' : '?'}everywhere=1`;
 }
 
-const REASONS: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  424: 'Failed Dependency',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
 /**
- * A friendly error page: status, the public (already masked) message and the request ID to quote to an operator.
+ * A browser's error page: what happened in plain words ({@link ErrorView}), the next step as a button, and in small
+ * print the status, the public message (what non-browser clients get) and the request ID to quote to an operator.
  * Uses the bundled background; `nonce` is accepted so callers can treat every page alike with {@link htmlResponse}.
  */
 export function renderErrorPage(o: {
   status: number;
   message: string;
+  view: ErrorView;
   requestId: string;
   assets: AssetLinks;
   nonce: string;
 }): string {
-  const reason = REASONS[o.status] ?? 'Error';
+  const { title, text, action } = o.view;
   return renderDocument({
-    title: `${o.status} ${reason}`,
+    title,
     assets: o.assets,
     nonce: o.nonce,
-    main: html`<p class="status">Error ${o.status}</p>
-<h1>${reason}</h1>
-<p class="message">${o.message}</p>
-<p class="request-id">Request ID: <code>${o.requestId}</code></p>`,
+    main: html`<h1>${title}</h1>
+<p class="message">${text}</p>
+${
+  action
+    ? html`<p class="actions"><a class="provider-button ${colorClass('indigo')}" href="${safeUrl(action.href)}"><span class="provider-button-inner">${action.label}</span></a></p>
+`
+    : ''
+}<p class="request-id">Error ${o.status}: ${o.message}<br>Request ID: <code>${o.requestId}</code></p>`,
   });
 }

@@ -73,7 +73,8 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",mo
 .button-inner{padding:.25rem .5rem}
 .button:hover,.button:focus-visible{color:#111827}
 .status{margin:0;color:var(--danger);font-size:.75rem;font-weight:600;letter-spacing:.08em;text-transform:uppercase}
-.request-id{margin:.25rem 0 0;color:var(--muted);font-size:.8125rem;overflow-wrap:anywhere}
+.actions{margin:1rem 0 0}
+.request-id{margin:1.5rem 0 0;color:var(--muted);font-size:.75rem;line-height:1.25;overflow-wrap:anywhere}
 @media (min-width:768px){
 .layout{background-image:var(--bg-lg)}
 .card-main{padding:2rem 3.5rem}

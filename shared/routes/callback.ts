@@ -1,6 +1,6 @@
 import { sha256 } from '../crypto.js';
 import { deleteCookie, setCookie } from '../http/cookies.js';
-import { badRequest, HttpError, unauthorized } from '../http/errors.js';
+import { badRequest, HttpError, unauthorized, withHint } from '../http/errors.js';
 import { matchHost } from '../http/hosts.js';
 import { redirect } from '../http/responses.js';
 import type { BackchannelStore, Device, SessionStore } from '../sessions/types.js';
@@ -17,7 +17,7 @@ export interface CallbackDeps extends LoginDeps {
 
 /**
  * `GET P/oauth2/callback?code&state`: finishes the login.
- * 1. Provider errors → 424; missing or malformed parameters → 400/401.
+ * 1. Provider errors → 424 (its page offers to try again from the app); missing or malformed parameters → 400/401.
  * 2. Consume the login state of this browser (keyed by the state cookie's binding secret; a conditional delete on
  *    this attempt: a replayed callback finds nothing) and check it is for this portal, provider and state cookie.
  * 3. Exchange the code (openid-client checks state, PKCE and the OIDC nonce) and build the profile; a failure gets
@@ -28,12 +28,16 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
   const q = pr.url.searchParams;
 
   // 1. The parameters.
+  const state = q.get('state');
   const idpError = q.get('error');
   if (idpError !== null)
     throw new HttpError(424, 'The auth server returned an error', {
       detail: `provider error ${JSON.stringify(idpError.slice(0, 200))}`,
+      hint: {
+        reason: idpError === 'access_denied' ? 'cancelled' : 'provider-error',
+        ...(await abandonedLogin(deps, pr, state)),
+      },
     });
-  const state = q.get('state');
   const code = q.get('code');
   if (!state || !code) throw badRequest("Missing query string parameter 'state' or 'code'");
   const parsed = oauthState.decode(state);
@@ -43,7 +47,8 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
   if (!cookie) throw unauthorized('State cookie not found');
   const providerConfig = findProvider(pr.portal, providerName);
   const provider = providerConfig && deps.providers.get(pr.portal.name, providerConfig.name);
-  if (!providerConfig || !provider) throw new HttpError(409, 'Auth provider not found');
+  if (!providerConfig || !provider)
+    throw new HttpError(409, 'Auth provider not found', { hint: { reason: 'no-provider' } });
 
   // 2. Single use, same browser, same portal and provider.
   const consumed = await deps.states.consumeState(stateId, deps.now(), sha256(cookie.secret));
@@ -63,7 +68,8 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
     );
 
   // 3. The code exchange; the callback URL is rebuilt on the redirect_uri we sent, since behind AWS front doors the
-  // request URL carries the AWS host, not ours.
+  // request URL carries the AWS host, not ours. A failure's page offers to try again from the app.
+  const returnUrl = checkReturnUrl(deps, login.returnUrl);
   const callbackUrl = new URL(login.redirectUri);
   for (const [k, v] of q) callbackUrl.searchParams.append(k, v);
   let signIn: Awaited<ReturnType<typeof provider.signIn>>;
@@ -75,11 +81,10 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
       codeVerifier: login.codeVerifier,
     });
   } catch (err) {
-    throw exchangeFailure(err);
+    throw withHint(exchangeFailure(err), { provider: providerConfig.displayName, returnUrl });
   }
 
   // 4. The session; its cookie is scoped to the return URL's domain (upstream), re-checked against the config.
-  const returnUrl = checkReturnUrl(deps, login.returnUrl);
   const returnHost = matchHost(deps.config, new URL(returnUrl).host);
   if (!returnHost) throw badRequest('Return URL is not on a domain served by this auth server');
   const { profile } = signIn;
@@ -118,6 +123,28 @@ export async function callbackRoute(deps: CallbackDeps, pr: PortalRequest): Prom
     // Only this login's state cookie goes: other tabs may still be mid-login (upstream clears them all).
     deleteCookie(stateCookieName(pr.portal.name, cookieId), cookieScope(deps, pr.host.cookieDomain)),
   ]);
+}
+
+/**
+ * The provider and app of a login the provider ended with an error (the user cancelled, or it refused), for the error
+ * page's "Try again". The login state is consumed: the login is over either way. Best effort: a state that does not
+ * check out, or a store that fails, only leaves the page without the app's link (the 424 is what matters).
+ */
+async function abandonedLogin(
+  deps: CallbackDeps,
+  pr: PortalRequest,
+  state: string | null,
+): Promise<{ provider?: string; returnUrl?: string }> {
+  const parsed = state === null ? undefined : oauthState.decode(state);
+  if (!parsed) return {};
+  const provider = findProvider(pr.portal, parsed.provider)?.displayName;
+  const cookie = decodeStateCookie(pr.cookies[stateCookieName(pr.portal.name, parsed.cookieId)]);
+  if (!cookie) return { provider };
+  const consumed = await deps.states
+    .consumeState(parsed.stateId, deps.now(), sha256(cookie.secret))
+    .catch(() => undefined);
+  const login = consumed?.ok && consumed.state.portal === pr.portal.name ? consumed.state : undefined;
+  return { provider, returnUrl: login?.returnUrl };
 }
 
 /** The browser as the session inventory shows it: User-Agent and client address, truncated (never trusted). */

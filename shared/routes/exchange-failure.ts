@@ -2,7 +2,8 @@ import { DependencyError } from '../errors.js';
 import { HttpError } from '../http/errors.js';
 
 /**
- * Why a code exchange failed, as the user and the operator should see it (README "Callback errors"):
+ * Why a call to the provider failed (the code exchange, or the discovery a login start may need), as the user and the
+ * operator should see it (README "Callback errors"; a browser's page says it in plain words, shared/portal/error-view.ts):
  *
  * | cause                                                          | status | message                                   |
  * |----------------------------------------------------------------|--------|-------------------------------------------|
@@ -45,8 +46,9 @@ function oauthRejection(error: string, cause: unknown, detail: string): HttpErro
     return new HttpError(424, 'The identity provider rejected the client credentials of this auth server', {
       cause,
       detail,
+      hint: { reason: 'client-rejected' },
     });
-  return new HttpError(424, 'The auth server returned an error', { cause, detail });
+  return new HttpError(424, 'The auth server returned an error', { cause, detail, hint: { reason: 'provider-error' } });
 }
 
 /** The error and its causes, outermost first (bounded: cause chains are short, but never trust a cycle). */

@@ -1,10 +1,11 @@
 import { ROUTES } from '../config/routes.js';
 import { randomId, safeEqual, sha256 } from '../crypto.js';
-import { badRequest, notFound, unauthorized } from '../http/errors.js';
+import { badRequest, notFound, unauthorized, withHint } from '../http/errors.js';
 import { redirect } from '../http/responses.js';
 import type { ProviderRegistry } from '../providers/provider.js';
 import type { StateStore } from '../sessions/types.js';
 import { type CoreDeps, findProvider, type PortalRequest, portalUri } from './context.js';
+import { exchangeFailure } from './exchange-failure.js';
 import {
   decodeStateCookie,
   oauthState,
@@ -25,12 +26,12 @@ export interface LoginDeps extends CoreDeps {
  * 2. Validate the return URL (from the query) again against the configured domains.
  * 3. Store a single-use login state (PKCE verifier, OIDC nonce, binding hash) with TTL = authenticationTimeout, keyed
  *    by the browser binding: it replaces this state cookie's previous one (docs/sessions.md, "Login states").
- * 4. 303 to the provider's authorization endpoint.
+ * 4. 303 to the provider's authorization endpoint (502 when its discovery document cannot be fetched).
  */
 export async function providersRoute(deps: LoginDeps, pr: PortalRequest, providerName: string): Promise<Response> {
   const providerConfig = findProvider(pr.portal, providerName);
   const provider = providerConfig && deps.providers.get(pr.portal.name, providerConfig.name);
-  if (!providerConfig || !provider) throw notFound('Provider not found');
+  if (!providerConfig || !provider) throw notFound('Provider not found', { reason: 'no-provider' });
 
   // 1. The state parameter and cookie; the return URL (validated again: it is client-made) must be the cookie's.
   const state = pr.url.searchParams.get('state');
@@ -40,12 +41,15 @@ export async function providersRoute(deps: LoginDeps, pr: PortalRequest, provide
   const { cookieId: id, nonce } = parsed;
   const returnUrl = readReturnParam(deps, pr.url);
   if (returnUrl === undefined) throw badRequest("Missing query string parameter 'return'");
-  if (stateCookieId(returnUrl) !== id) throw unauthorized("Query string parameter 'state' is invalid");
+  // From here the app is known: an error page offers to start again from it.
+  const hint = { provider: providerConfig.displayName, returnUrl };
+  if (stateCookieId(returnUrl) !== id) throw withHint(unauthorized("Query string parameter 'state' is invalid"), hint);
   const raw = pr.cookies[stateCookieName(pr.portal.name, id)];
-  if (raw === undefined) throw unauthorized('State cookie not found');
+  if (raw === undefined) throw withHint(unauthorized('State cookie not found'), hint);
   const cookie = decodeStateCookie(raw);
-  if (!cookie) throw unauthorized('State cookie is invalid', 'state cookie could not be parsed');
-  if (!safeEqual(cookie.nonce, nonce)) throw unauthorized('Parameters in state cookie do not match state token');
+  if (!cookie) throw withHint(unauthorized('State cookie is invalid', 'state cookie could not be parsed'), hint);
+  if (!safeEqual(cookie.nonce, nonce))
+    throw withHint(unauthorized('Parameters in state cookie do not match state token'), hint);
 
   // 3. The single-use login state; `stateId` names this attempt (a later start for the same cookie replaces it).
   const now = deps.now();
@@ -65,12 +69,18 @@ export async function providersRoute(deps: LoginDeps, pr: PortalRequest, provide
   };
   await deps.states.putState(stateId, loginState);
 
-  // 4. Off to the provider; the OAuth state keeps upstream's `<provider>~<cookie id>~<random>` shape.
-  const url = await provider.authorizationUrl({
-    redirectUri,
-    state: oauthState.encode({ provider: providerConfig.name, cookieId: id, stateId }),
-    nonce: loginState.nonce,
-    codeVerifier: loginState.codeVerifier,
-  });
+  // 4. Off to the provider; the OAuth state keeps upstream's `<provider>~<cookie id>~<random>` shape. Building the
+  // URL may need the provider's discovery document: a provider that cannot be reached is a 502, as at the callback.
+  let url: URL;
+  try {
+    url = await provider.authorizationUrl({
+      redirectUri,
+      state: oauthState.encode({ provider: providerConfig.name, cookieId: id, stateId }),
+      nonce: loginState.nonce,
+      codeVerifier: loginState.codeVerifier,
+    });
+  } catch (err) {
+    throw withHint(exchangeFailure(err), hint);
+  }
   return redirect(303, url.href, `Redirecting to ${providerConfig.displayName}`);
 }

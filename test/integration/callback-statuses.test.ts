@@ -4,10 +4,11 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Standalone } from '../../bin/standalone.js';
+import { freePort } from '../e2e/harness/processes.js';
 import { FakeGoogle } from '../helpers/fakes/google.js';
 import { jsonReply } from '../helpers/fakes/http-fake.js';
 import { startServerAgainst } from '../helpers/provider-contract.js';
-import { Browser } from '../helpers/stack.js';
+import { Browser, startQuietServer } from '../helpers/stack.js';
 
 const USER = { sub: 'sub-1', name: 'Google User', email: 'user@example.com', email_verified: true };
 const APP = 'https://app.example.com/dashboard';
@@ -108,6 +109,91 @@ describe('the callback when the provider refuses or fails the code exchange', ()
     expect(hops[0]?.body).toBe('Error: The identity provider could not be reached');
   });
 
+  /** App → consent, then the callback as a browser navigation (Accept: text/html): the error page. */
+  async function callbackPage(back?: (authorize: URL) => string) {
+    const browser = new Browser({ server: server.url, idp: fake.url });
+    const start = await browser.navigate(APP, 3);
+    const authorize = new URL(start.at(-1)?.headers.get('location') ?? '');
+    const url = back ? back(authorize) : fake.approve(authorize.href, USER).href;
+    return browser.request(url, { headers: { Accept: 'text/html,application/xhtml+xml' } });
+  }
+
+  /** The error page's heading, text, next-step link and small print, tags removed. */
+  function pageParts(body: string) {
+    const text = (re: RegExp) => (re.exec(body)?.[1] ?? '').replace(/<[^>]+>/g, '');
+    return {
+      title: text(/<h1>([\s\S]*?)<\/h1>/),
+      action: /<p class="actions"><a [^>]*href="([^"]+)"[^>]*>([\s\S]*?)<\/a>/
+        .exec(body)
+        ?.slice(1, 3)
+        .map((v) => v.replace(/<[^>]+>/g, '')),
+      small: text(/<p class="request-id">([\s\S]*?)<\/p>/),
+    };
+  }
+
+  it('shows a browser whose sign-in was cancelled at the provider a page offering to try again from the app', async () => {
+    // Act: the provider sends the user back with access_denied (they pressed Cancel)
+    const hop = await callbackPage((authorize) => {
+      const back = new URL(authorize.searchParams.get('redirect_uri') ?? '');
+      back.searchParams.set('error', 'access_denied');
+      back.searchParams.set('state', authorize.searchParams.get('state') ?? '');
+      return back.href;
+    });
+
+    // Assess
+    expect(hop.status).toBe(424);
+    expect(hop.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(hop.headers.get('content-security-policy')).toMatch(/^default-src 'none'; script-src 'nonce-[0-9a-f]{32}'/);
+    expect(pageParts(hop.body)).toEqual({
+      title: 'Sign-in was cancelled',
+      action: [APP, 'Try again'],
+      small: `Error 424: The auth server returned an errorRequest ID: ${hop.headers.get('x-request-id')}`,
+    });
+  });
+
+  it('shows a browser an expired-link page (401) that starts again from the app', async () => {
+    // Prepare
+    fake.inject(jsonReply(400, { error: 'invalid_grant', error_description: 'Bad Request' }));
+
+    // Act
+    const hop = await callbackPage();
+
+    // Assess
+    expect(hop.status).toBe(401);
+    expect(pageParts(hop.body)).toMatchObject({
+      title: 'This sign-in link was already used or has expired',
+      action: [APP, 'Start again'],
+    });
+  });
+
+  it('shows a browser a page naming the provider that refused the client (424)', async () => {
+    // Prepare
+    fake.inject(jsonReply(401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' }));
+
+    // Act
+    const hop = await callbackPage();
+
+    // Assess
+    expect(hop.status).toBe(424);
+    expect(pageParts(hop.body)).toMatchObject({
+      title: 'Google did not accept this sign-in service',
+      action: [APP, 'Try again'],
+    });
+  });
+
+  it('shows a browser a page naming the provider that could not be reached (502)', async () => {
+    // Prepare
+    fake.inject({ status: 503, headers: { 'content-type': 'text/html' }, body: '<h1>backend down: secret-ish</h1>' });
+
+    // Act
+    const hop = await callbackPage();
+
+    // Assess
+    expect(hop.status).toBe(502);
+    expect(pageParts(hop.body)).toMatchObject({ title: 'Google could not be reached', action: [APP, 'Try again'] });
+    expect(hop.body).not.toContain('secret-ish');
+  });
+
   it('answers 502 when the provider is unreachable (runs last: it stops the fake)', async () => {
     // Prepare
     const browser = new Browser({ server: server.url, idp: fake.url });
@@ -121,5 +207,49 @@ describe('the callback when the provider refuses or fails the code exchange', ()
     // Assess
     expect(hops[0]?.status).toBe(502);
     expect(hops[0]?.body).toBe('Error: The identity provider could not be reached');
+  });
+});
+
+describe('the provider step when the provider cannot be reached', () => {
+  let server: Standalone | undefined;
+  afterAll(() => server?.close());
+
+  it('answers 502 (not 500) with a page naming the provider, and text for other clients', async () => {
+    // Prepare: an OpenID provider whose discovery document cannot be fetched (nothing listens on the port)
+    const port = await freePort();
+    const started = await startQuietServer({
+      server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
+      portals: [
+        {
+          name: 'main',
+          providers: [
+            {
+              openIDConnect: {
+                displayName: 'Lab ID',
+                tokenIssuer: `http://127.0.0.1:${port}`,
+                clientID: 'c',
+                clientSecret: 's',
+              },
+            },
+          ],
+        },
+      ],
+    });
+    server = started;
+    const browser = new Browser({ server: started.url, idp: 'http://127.0.0.1:9' });
+    const hops = await browser.navigate(APP, 2);
+    const start = hops.at(-1)?.headers.get('location') ?? '';
+
+    // Act
+    const page = await browser.request(start, { headers: { Accept: 'text/html' } });
+    const text = await browser.request(start);
+
+    // Assess
+    expect(start).toMatch(/^https:\/\/auth\.example\.com\/portals\/main\/providers\/openidconnect\?state=/);
+    expect(page.status).toBe(502);
+    expect(page.body).toContain('<h1>Lab ID could not be reached</h1>');
+    expect(page.body).toContain(`href="${APP}"><span class="provider-button-inner">Try again</span>`);
+    expect(text.status).toBe(502);
+    expect(text.body).toBe('Error: The identity provider could not be reached');
   });
 });

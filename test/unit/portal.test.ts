@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { errorView } from '../../shared/portal/error-view.js';
 import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../../shared/portal/favicon.js';
 import { ICON_NAMES } from '../../shared/portal/icon-names.js';
 import { buildIconsScript, parseIconInclude } from '../../shared/portal/icons.js';
@@ -58,6 +59,7 @@ function errorPage(over: Partial<Parameters<typeof renderErrorPage>[0]> = {}): s
   return renderErrorPage({
     status: 404,
     message: 'Portal not found',
+    view: { title: 'Not here', text: 'Gone.', action: { label: 'Start again', href: '/portals/main' } },
     requestId: 'req-1',
     assets: ASSETS,
     nonce: NONCE,
@@ -150,7 +152,7 @@ describe('escaping', () => {
   });
 
   it.each(HOSTILE)('error page escapes %s', (v) => {
-    const out = errorPage({ message: v, requestId: v });
+    const out = errorPage({ message: v, requestId: v, view: { title: v, text: v, action: { label: v, href: v } } });
     expect(tags(out)).toEqual(baseline.error);
     for (const a of attributeNames(out)) expect(allowedAttributes).toContain(a);
   });
@@ -275,13 +277,63 @@ describe('authenticated page', () => {
 });
 
 describe('error page', () => {
-  it('shows status, public message and request ID', () => {
-    const out = errorPage({ status: 401, message: 'State cookie not found', requestId: 'abc-123' });
-    expect(out).toContain('<title>401 Unauthorized</title>');
-    expect(out).toContain('Error 401');
-    expect(out).toContain('State cookie not found');
-    expect(out).toContain('Request ID: <code>abc-123</code>');
-    expect(errorPage({ status: 418 })).toContain('<title>418 Error</title>');
+  it('says what happened in plain words, offers the next step, and keeps status, message and request ID small', () => {
+    const out = errorPage({
+      status: 401,
+      message: 'State cookie not found',
+      requestId: 'abc-123',
+      view: errorView({ status: 401, hint: { returnUrl: 'https://app.example.com/x' }, portalPath: '/portals/main' }),
+    });
+    expect(out).toContain('<title>This sign-in link was already used or has expired</title>');
+    expect(out).toContain('<h1>This sign-in link was already used or has expired</h1>');
+    expect(out).toMatch(
+      /<a class="provider-button tfa-indigo" href="https:\/\/app\.example\.com\/x"><span class="provider-button-inner">Start again<\/span><\/a>/,
+    );
+    expect(out).toContain(
+      '<p class="request-id">Error 401: State cookie not found<br>Request ID: <code>abc-123</code></p>',
+    );
+    expect(out).not.toContain('Unauthorized');
+  });
+
+  it('renders no button when there is no next step', () => {
+    expect(errorPage({ view: { title: 'x', text: 'y' } })).not.toContain('<a ');
+  });
+});
+
+describe('errorView', () => {
+  const app = 'https://app.example.com/reports';
+  const portalPath = '/portals/main';
+  it.each([
+    [424, { reason: 'cancelled', provider: 'Pocket ID', returnUrl: app }, 'Sign-in was cancelled', 'Try again', app],
+    [424, { reason: 'cancelled' }, 'Sign-in was cancelled', 'Try again', portalPath],
+    [424, { reason: 'provider-error', provider: 'Google' }, 'Google could not sign you in', 'Try again', portalPath],
+    [
+      424,
+      { reason: 'client-rejected', provider: 'Google' },
+      'Google did not accept this sign-in service',
+      'Try again',
+      portalPath,
+    ],
+    [401, { returnUrl: app }, 'This sign-in link was already used or has expired', 'Start again', app],
+    [400, {}, 'This sign-in link is not valid', 'Start again', portalPath],
+    [502, { provider: 'Pocket ID', returnUrl: app }, 'Pocket ID could not be reached', 'Try again', app],
+    [502, {}, 'The identity provider could not be reached', 'Try again', portalPath],
+    [503, {}, 'Sign-in is unavailable for a moment', 'Try again', portalPath],
+    [500, {}, 'Something went wrong on our side', 'Start again', portalPath],
+    [404, { reason: 'no-provider' }, 'This way of signing in is not offered', 'Choose how to sign in', portalPath],
+  ] as const)('%i %j → "%s" with "%s"', (status, hint, title, label, href) => {
+    const view = errorView({ status, hint, portalPath });
+    expect(view.title).toBe(title);
+    expect(view.action).toEqual({ label, href });
+  });
+
+  it('sends an unknown portal to the default portal when there is one, and offers nothing otherwise', () => {
+    const hint = { reason: 'no-portal' } as const;
+    expect(errorView({ status: 404, hint, homePath: '/' }).action).toEqual({
+      label: 'Go to the sign-in page',
+      href: '/',
+    });
+    expect(errorView({ status: 404, hint }).action).toBeUndefined();
   });
 });
 
