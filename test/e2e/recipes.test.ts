@@ -44,6 +44,7 @@ describe('the proxy recipes in docs/proxies.md', () => {
   it.each([
     'Caddyfile.dedicated',
     'Caddyfile.subpath',
+    'Caddyfile.mtls',
     'nginx.conf',
     'traefik.static.yml',
     'traefik.dedicated.yml',

@@ -22,9 +22,15 @@ function proxyDir(prefix: string): string {
  * Real Caddy (Debian 2.6.2) running a recipe from docs/recipes. Only a test-only global block is prepended: no admin
  * endpoint, no automatic HTTPS (the suite speaks plain HTTP on loopback), every site bound to 127.0.0.1.
  */
-export async function startCaddy(recipe: string, values: Record<string, string | number>, port: number) {
+export async function startCaddy(
+  recipe: string,
+  values: Record<string, string | number>,
+  port: number,
+  /** A documented variation of the recipe (e.g. an option left out); the recipe as is by default. */
+  edit: (caddyfile: string) => string = (c) => c,
+) {
   const dir = proxyDir('tfa-e2e-caddy-');
-  const caddyfile = `{\n\tadmin off\n\tauto_https off\n\tdefault_bind 127.0.0.1\n}\n\n${renderRecipe(recipe, values)}`;
+  const caddyfile = `{\n\tadmin off\n\tauto_https off\n\tdefault_bind 127.0.0.1\n}\n\n${edit(renderRecipe(recipe, values))}`;
   const config = join(dir, 'Caddyfile');
   writeFileSync(config, caddyfile);
   const env = { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data') };
