@@ -5,6 +5,7 @@
  * providers falls back to their sign-in instead.
  */
 import { request } from 'node:http';
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Standalone, startStandalone } from '../../bin/standalone.js';
 import { validateConfig } from '../../shared/config/load.js';
@@ -66,6 +67,7 @@ beforeAll(async () => {
     portals: [
       { name: 'ts', providers: [{ tailscaleWhois: ts }] },
       { name: 'corp', providers: [{ tailscaleWhois: { ...ts, allowedTailnet: 'corp.ts.net' } }] },
+      { name: 'signed', identityAssertion: { enabled: true }, providers: [{ tailscaleWhois: ts }] },
       {
         name: 'mixed',
         providers: [
@@ -199,6 +201,22 @@ describe('a portal whose only provider is tailscaleWhois', () => {
     expect(res.headers.get('location')).toBeNull();
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(await res.text()).toBe('Error: Not authenticated');
+  });
+});
+
+describe('the identity assertion', () => {
+  it('is signed for a whois identity, verifiable with the portal’s JWKS', async () => {
+    // Act
+    const res = await check('signed', { 'X-Forwarded-For': ALICE });
+    const keys = await fetch(`${server.url}/portals/signed/.well-known/jwks.json`, { headers: FWD });
+    const jwks = createLocalJWKSet((await keys.json()) as JSONWebKeySet);
+    const { payload } = await jwtVerify(res.headers.get('x-forward-auth-assertion') ?? '', jwks, {
+      audience: 'https://app.example.com',
+    });
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(payload).toMatchObject({ sub: 'alice', provider: 'tailscalewhois', email: 'alice@example.com' });
   });
 });
 
