@@ -24,7 +24,7 @@ import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../shared/
 import { providerDeps } from '../shared/providers/deps.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';
 import { createTailscaleWhois, type TailscaleWhois } from '../shared/providers/tailscale-whois.js';
-import { signedInPage } from '../shared/routes/sessions.js';
+import { signedInPage } from '../shared/routes/signed-in-page.js';
 import { createFastVerify } from '../shared/routes/verify-fast.js';
 import { SecretResolver } from '../shared/secrets/resolver.js';
 import { CachedSessionStore } from '../shared/sessions/cache.js';

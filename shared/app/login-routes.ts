@@ -3,7 +3,7 @@ import { portalUri } from '../routes/context.js';
 import { type LogoutDeps, loggedOutRoute, logoutRoute } from '../routes/logout.js';
 import { authenticatedRoute, type ProfileDeps, profileRoute } from '../routes/profile-page.js';
 import { type LoginDeps, providersRoute } from '../routes/provider-start.js';
-import { endSessionRoute, type SessionsDeps } from '../routes/sessions.js';
+import { endSessionRoute, type SessionsDeps } from '../routes/signed-in-page.js';
 import { type SigninDeps, signinRoute } from '../routes/signin.js';
 import type { SessionInventory, SessionStore } from '../sessions/types.js';
 import type { App } from './base.js';

@@ -4,7 +4,7 @@ import type { Profile } from '../profile.js';
 import type { SessionReader } from '../sessions/types.js';
 import type { CoreDeps, PortalRequest } from './context.js';
 import { currentSession } from './session-lookup.js';
-import { type SessionsDeps, signedInPage } from './sessions.js';
+import { type SessionsDeps, signedInPage } from './signed-in-page.js';
 
 export interface ProfileDeps extends CoreDeps {
   sessions: SessionReader;

@@ -14,7 +14,7 @@ import { matchHost } from '../http/hosts.js';
 import { isWellFormedToken } from '../sessions/tokens.js';
 import type { Session, SessionReader } from '../sessions/types.js';
 import { type CoreDeps, findProvider, STATE_COOKIE_PREFIX, sessionCookieName } from './context.js';
-import { identityHeaders } from './identity-headers.js';
+import { identityHeaders } from './identity-header-values.js';
 import { authenticatedText } from './verify.js';
 
 /** What the fast path reads of a request, from whichever front door delivered it. */

@@ -12,7 +12,7 @@ import type { Profile } from '../profile.js';
 import type { TailscaleWhois } from '../providers/tailscale-whois.js';
 import type { Session, SessionReader } from '../sessions/types.js';
 import { type CoreDeps, isTruthy, type PortalRequest, portalUri, STATE_COOKIE_PREFIX } from './context.js';
-import { identityHeaders } from './identity-headers.js';
+import { identityHeaders } from './identity-header-values.js';
 import { readLogoutNotice } from './logout-notice.js';
 import { currentSession } from './session-lookup.js';
 import {

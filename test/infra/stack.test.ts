@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { addAwsSolutionsChecks } from '../../infra/nag.js';
 import { DEFAULT_IDENTITY_HEADERS } from '../../infra/outputs.js';
 import { ForwardAuthStack } from '../../infra/stack.js';
-import { identityHeaders } from '../../shared/routes/identity-headers.js';
+import { identityHeaders } from '../../shared/routes/identity-header-values.js';
 import { TABLE } from '../../shared/sessions/table.js';
 import { renderRecipe } from '../e2e/harness/recipes.js';
 import { catchError } from '../helpers/catch-error.js';

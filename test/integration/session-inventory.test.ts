@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeDevice } from '../../shared/routes/sessions.js';
+import { describeDevice } from '../../shared/routes/signed-in-page.js';
 import { basicConfig, type Stack, startStack } from '../helpers/stack.js';
 
 const APP = 'https://app.example.com/dashboard';

@@ -14,7 +14,7 @@ import type { Env } from '../../shared/app/base.js';
 import { pathAndQuery } from '../../shared/http/forwarded.js';
 import { stylesheetPath } from '../../shared/portal/styles.js';
 import type { Profile } from '../../shared/profile.js';
-import { identityHeaders } from '../../shared/routes/identity-headers.js';
+import { identityHeaders } from '../../shared/routes/identity-header-values.js';
 import { DynamoStore } from '../../shared/sessions/dynamodb.js';
 import { type Deployment, pocketIdConfig, startDeployment, TABLE_NAME } from './helpers/deployment.js';
 import { type DoorRequest, type DoorResponse, doorRequest } from './helpers/front-door-client.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../shared/config/load.js';
 import type { HeaderConfig, PortalConfig } from '../../shared/config/types.js';
 import type { Profile } from '../../shared/profile.js';
-import { goJSONString, identityHeaders } from '../../shared/routes/identity-headers.js';
+import { goJSONString, identityHeaders } from '../../shared/routes/identity-header-values.js';
 
 const PROVIDER = 'testseamless';
 

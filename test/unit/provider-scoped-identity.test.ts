@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../shared/config/load.js';
-import { identityHeaders } from '../../shared/routes/identity-headers.js';
+import { identityHeaders } from '../../shared/routes/identity-header-values.js';
 
 /** Issue 12 §3: two providers of one portal may issue the same user id; the app must be able to tell them apart. */
 const pocket = { pocketID: { endpoint: 'https://id.example.com', clientID: 'c', clientSecret: 's' } };
