@@ -28,7 +28,7 @@ import { signedInPage } from '../shared/routes/signed-in-page.js';
 import { createFastVerify } from '../shared/routes/verify-fast.js';
 import { SecretResolver } from '../shared/secrets/resolver.js';
 import { CachedSessionStore } from '../shared/sessions/cache.js';
-import { DynamoStore } from '../shared/sessions/dynamodb.js';
+import { DynamoStore, dynamoClientOptions } from '../shared/sessions/dynamodb.js';
 import { startEmbeddedDynamoDB } from '../shared/sessions/embedded.js';
 import { ensureTable } from '../shared/sessions/ensure-table.js';
 import { ByteHeaderResponse } from './byte-headers.js';
@@ -55,6 +55,8 @@ export interface StandaloneOptions {
    * Google, Entra ID and GitHub to loopback fakes (see `ProviderDeps.fetch`).
    */
   providerFetch?: typeof fetch;
+  /** Each DynamoDB request's timeout, in ms (`dynamoClientOptions`). @default 1000; fault tests shorten it */
+  dynamoTimeoutMs?: number;
   /** Answer signed-in checks on the verify fast path. @default true; tests compare both */
   fastPath?: boolean;
 }
@@ -85,6 +87,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     ? undefined
     : await startEmbeddedDynamoDB(config.sessions.embeddedPath);
   const dynamo = new DynamoDBClient({
+    ...dynamoClientOptions(opts.dynamoTimeoutMs),
     endpoint: config.sessions.dynamoDBEndpoint ?? embedded?.endpoint,
     region: config.sessions.region ?? env.AWS_REGION ?? 'us-east-1',
     // The embedded store ignores credentials; a real endpoint uses the default AWS credential chain.

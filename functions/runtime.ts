@@ -17,7 +17,7 @@ import { createLogger, type Logger } from '../shared/log.js';
 import type { CoreDeps } from '../shared/routes/context.js';
 import type { RawAnswer, RawRequest } from '../shared/routes/verify-fast.js';
 import { CachedSessionStore } from '../shared/sessions/cache.js';
-import { DynamoStore } from '../shared/sessions/dynamodb.js';
+import { DynamoStore, dynamoClientOptions } from '../shared/sessions/dynamodb.js';
 import { CONFIG_ASSET_FILE, ENV, type FunctionName, parseConfigAsset } from './config-asset.js';
 
 /** Everything a function builds once per container (module scope), before its first request. */
@@ -55,7 +55,7 @@ export function coldStart(fn: FunctionName, env: Record<string, string | undefin
   // Always JSON on Lambda: one object per line is what CloudWatch Logs Insights queries.
   const log = createLogger({ level: config.logs.level, json: true }, { app: 'tfa-serverless', fn });
   // Region, credentials and (in tests) AWS_ENDPOINT_URL_DYNAMODB come from the Lambda environment.
-  const store = new DynamoStore(new DynamoDBClient({ credentials: fromEnv() }), tableName);
+  const store = new DynamoStore(new DynamoDBClient({ credentials: fromEnv(), ...dynamoClientOptions() }), tableName);
   return { config, log, deps: { config, log, now: Date.now }, store, env };
 }
 

@@ -47,6 +47,23 @@ const ttlSeconds = (expiresAt: number) => Math.ceil(expiresAt / 1000);
  * Sessions and login states in one DynamoDB table (layout in `table.ts`). Reads use strongly consistent GetItem so
  * a revoked session never comes back from a stale replica; every read re-checks `expiresAt`.
  */
+/**
+ * DynamoDB client options that bound every wait: without them a hung endpoint (or a dropped connection) keeps a
+ * check waiting until the proxy or Lambda gives up. Each attempt gets `requestTimeoutMs` (connection included); with
+ * the SDK's retries a hung table answers 503 after about 4 × that. DynamoDB's own latency is milliseconds.
+ */
+export function dynamoClientOptions(requestTimeoutMs = 1000): {
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: true };
+} {
+  return {
+    requestHandler: {
+      connectionTimeout: requestTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  };
+}
+
 export class DynamoStore implements SessionStore, StateStore, SessionInventory, BackchannelStore {
   private readonly doc: DynamoDBDocumentClient;
 
