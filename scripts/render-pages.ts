@@ -11,6 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { newNonce } from '../shared/http/page-headers.js';
 import { errorView } from '../shared/portal/error-view.js';
 import { type Favicon, faviconFromBase64 } from '../shared/portal/favicon.js';
 import { ICON_NAMES } from '../shared/portal/icon-names.js';
@@ -25,7 +26,7 @@ import {
   renderSigninPage,
 } from '../shared/portal/pages.js';
 import { PALETTES } from '../shared/portal/palette.js';
-import { htmlResponse, newNonce } from '../shared/portal/security.js';
+import { htmlResponse } from '../shared/portal/security.js';
 import { serveStatic } from '../shared/portal/static.js';
 import { STYLESHEET, stylesheetPath } from '../shared/portal/styles.js';
 

@@ -1,5 +1,6 @@
 import { portalPath, ROUTES } from '../config/routes.js';
 import type { Config, PortalConfig, ProviderConfig } from '../config/types.js';
+import { newNonce } from '../http/page-headers.js';
 import { errorView } from '../portal/error-view.js';
 import type { Favicon } from '../portal/favicon.js';
 import {
@@ -10,7 +11,7 @@ import {
   renderErrorPage,
   renderSigninPage,
 } from '../portal/pages.js';
-import { htmlResponse, newNonce } from '../portal/security.js';
+import { htmlResponse } from '../portal/security.js';
 import { serveStatic } from '../portal/static.js';
 import type { CoreDeps } from '../routes/context.js';
 import { type PortalRequest, portalUri } from '../routes/context.js';

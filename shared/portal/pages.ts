@@ -6,8 +6,8 @@
  * the script only draws the provider icons.
  */
 
+import { cssUrl, type HtmlValue, html, raw, type SafeHtml, safeUrl } from '../http/html.js';
 import type { ErrorView } from './error-view.js';
-import { cssUrl, type HtmlValue, html, raw, type SafeHtml, safeUrl } from './html.js';
 import { isIconName } from './icon-names.js';
 import { colorClass } from './palette.js';
 import { stylesheetPath } from './styles.js';

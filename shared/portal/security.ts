@@ -2,18 +2,11 @@
  * Security headers for the HTML pages (upstream `setPageSecurityHeaders`): a per-response nonce-based CSP plus the
  * legacy/auxiliary headers. No HTML here, so routes that only need {@link htmlResponse} stay light.
  */
+import { pageHeaders } from '../http/page-headers.js';
 import type { Backgrounds } from './pages.js';
 
 // `HeadersInit` is a DOM-lib global; this project compiles against Node's types only, which expose Headers but not it.
 type HeadersInit = ConstructorParameters<typeof Headers>[0];
-
-/** A fresh CSP nonce: 16 random bytes, hex-encoded (upstream format). */
-export function newNonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
 
 /**
  * The CSP source expression for an image URL, following upstream `getCSPOriginFromUrl`: `https://host[:port]` for
@@ -69,15 +62,7 @@ export function htmlResponse(
   html: string,
   o: { status?: number; nonce: string; backgrounds?: Backgrounds; headers?: HeadersInit },
 ): Response {
-  const headers = new Headers({
-    'Content-Type': 'text/html; charset=utf-8',
-    'Cache-Control': 'no-store',
-    'Content-Security-Policy': pageCsp(o.nonce, o.backgrounds),
-    'X-Frame-Options': 'DENY',
-    'Permissions-Policy': 'interest-cohort=()',
-    'X-Robots-Tag': 'noindex, nofollow',
-    'X-Content-Type-Options': 'nosniff',
-  });
+  const headers = pageHeaders(pageCsp(o.nonce, o.backgrounds));
   if (o.headers) {
     for (const [name, value] of new Headers(o.headers)) {
       if (name === 'set-cookie') headers.append(name, value);

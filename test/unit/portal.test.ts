@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { newNonce } from '../../shared/http/page-headers.js';
 import { errorView } from '../../shared/portal/error-view.js';
 import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../../shared/portal/favicon.js';
 import { ICON_NAMES } from '../../shared/portal/icon-names.js';
@@ -13,7 +14,7 @@ import {
   renderSigninPage,
 } from '../../shared/portal/pages.js';
 import { colorClass, PALETTES } from '../../shared/portal/palette.js';
-import { cspOrigin, htmlResponse, newNonce, pageCsp } from '../../shared/portal/security.js';
+import { cspOrigin, htmlResponse, pageCsp } from '../../shared/portal/security.js';
 import { acceptsGzip, serveStatic } from '../../shared/portal/static.js';
 import { STYLESHEET, stylesheetPath } from '../../shared/portal/styles.js';
 
