@@ -307,6 +307,7 @@ function normalizePortals(n: Normalizer, raw: RawPortal[] | undefined, sessionLi
       backgroundLarge: p.backgroundLarge,
       headers: normalizeHeaders(n, `${path}.headers`, p.headers),
       stripAuthCookies: p.stripAuthCookies ?? true,
+      explainDenials: p.explainDenials ?? false,
       identityAssertion: normalizeIdentityAssertion(n, `${path}.identityAssertion`, p.identityAssertion),
       providers,
       ...(tailscaleWhois ? { tailscaleWhois } : {}),

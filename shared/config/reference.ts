@@ -287,6 +287,13 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     default: 'true',
     example: 'true',
   },
+  'portals[].explainDenials': {
+    description:
+      'When a browser navigation fails the condition (`?if=` or `X-Forward-Auth-If`), its 403 page shows the condition the app requires ("You\'re signed in as alice@example.com, but this app requires `Group("admins")`"). Off, the page says only that access was denied and by which portal, since the condition reveals the app\'s policy. Non-browser clients always get upstream\'s text.',
+    ours: true,
+    default: 'false',
+    example: 'true',
+  },
   'portals[].identityAssertion': {
     description:
       "A signed identity assertion on every forward-auth 200: an ES256 JWT with `iss` = the portal URL, `aud` = the app's origin, `sub`, `provider`, `email`, `name`, `groups`; the public keys at `P/.well-known/jwks.json` ([identity-assertion.md](identity-assertion.md)).",

@@ -174,6 +174,8 @@ const portal = z.strictObject({
   headers: z.array(header).nullable().optional(),
   /** Our extension: answer the request's cookies without the session and state cookies (default true). */
   stripAuthCookies: bool.optional(),
+  /** Our extension: a browser's 403 page names the condition it failed (it reveals the app's policy). */
+  explainDenials: bool.optional(),
   identityAssertion: identityAssertion.optional(),
   providers: z.array(provider).optional(),
 });

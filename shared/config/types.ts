@@ -128,6 +128,11 @@ export interface PortalConfig {
    * proxy to put in place of the browser's, so the session token never reaches the app (DESIGN §3.12). @default true
    */
   stripAuthCookies: boolean;
+  /**
+   * A browser's 403 page (a failed `?if=` / `X-Forward-Auth-If` condition) shows the condition the app requires; off,
+   * it says only that access was denied and by which portal (the condition reveals the app's policy). @default false
+   */
+  explainDenials: boolean;
   /** The signed identity assertion on every 200; `undefined` when turned off (the default). */
   identityAssertion?: IdentityAssertionConfig;
   /** The OAuth/OIDC providers, offered on the sign-in page. */

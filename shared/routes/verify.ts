@@ -12,6 +12,7 @@ import type { Profile } from '../profile.js';
 import type { TailscaleWhois } from '../providers/tailscale-whois.js';
 import type { Session, SessionReader } from '../sessions/types.js';
 import { type CoreDeps, isTruthy, type PortalRequest, portalUri, STATE_COOKIE_PREFIX } from './context.js';
+import { deniedPage } from './denied-page.js';
 import { identityHeaders } from './identity-header-values.js';
 import { readLogoutNotice } from './logout-notice.js';
 import { currentSession } from './session-lookup.js';
@@ -129,7 +130,7 @@ async function authorized(
       throw new HttpError(400, 'Invalid authorization rules', { cause: err, detail: (err as Error).message });
     }
     if (!predicate({ profile: session.profile, provider: session.provider }))
-      return textResponse(403, 'Error: Access denied per authorization rules');
+      return denied(deps, pr, session, providerDisplayName, source);
   }
 
   const headers = new Headers(identityHeaders(pr.portal, session.provider, session.profile));
@@ -205,6 +206,25 @@ async function tailscaleCheck(
   // No `?html=1` page: it lists the sessions of the user, and this identity has none.
   const key = `tailscale\0${ip}\0${result.profile.id}`;
   return authorized({ ...deps, authenticatedPage: undefined }, pr, session, key, ts.displayName);
+}
+
+/**
+ * A failed condition: upstream's 403 text, or for a browser navigating to the app the 403 page that says who is
+ * signed in, that this app refused them (the condition only with `explainDenials`) and how to switch user.
+ */
+function denied(deps: CoreDeps, pr: PortalRequest, session: Session, providerDisplayName: string, condition: string) {
+  const accept = pr.req.headers.get('accept') ?? '';
+  if (!accept.includes('text/html') || !isTopLevelNavigation(pr.req))
+    return textResponse(403, 'Error: Access denied per authorization rules');
+  return deniedPage({
+    user: session.profile.email?.address || session.profile.id,
+    providerDisplayName,
+    portalDisplayName: pr.portal.displayName,
+    appHost: pr.fwd.host,
+    condition: pr.portal.explainDenials ? condition : undefined,
+    switchUserUrl: `${portalUri(deps, pr)}${ROUTES.authenticated.suffix}`,
+    requestId: pr.requestId,
+  });
 }
 
 /** The body of a 200 check (upstream's wording). */

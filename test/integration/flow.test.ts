@@ -548,6 +548,96 @@ describe('browser-facing errors', () => {
   });
 });
 
+describe('explained denials: a browser failing the condition gets a 403 page', () => {
+  const NAV = { Accept: 'text/html,application/xhtml+xml', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' };
+  const ADMINS = encodeURIComponent('Group("staff")');
+
+  /** Signs alice in, then runs the forward-auth check of the app with `?if=Group("staff")` she fails. */
+  async function deniedCheck(stack: Stack, headers: Record<string, string>) {
+    const b = stack.browser();
+    await b.login(APP);
+    const token = (await b.cookie(APP, 'tf_sess_main'))?.value ?? '';
+    return rawFetch(`${stack.server.url}/portals/main?if=${ADMINS}`, {
+      headers: {
+        'X-Forwarded-Host': 'app.example.com',
+        'X-Forwarded-Proto': 'https',
+        'X-Forwarded-Uri': '/reports',
+        Cookie: `tf_sess_main=${token}`,
+        ...headers,
+      },
+    });
+  }
+
+  describe('with the default (explainDenials off)', () => {
+    let stack: Stack;
+    beforeAll(async () => {
+      stack = await startStack({
+        config: (issuer) => basicConfig(issuer, { portal: { displayName: 'Example Corp' } }),
+      });
+    });
+    afterAll(() => stack?.close());
+
+    it('shows who is signed in, that access was denied and by which portal, not the condition', async () => {
+      // Act
+      const res = await deniedCheck(stack, NAV);
+      const body = await res.text();
+
+      // Assess
+      expect(res.status).toBe(403);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-forwarded-user')).toBeNull();
+      const nonce = /<style nonce="([0-9a-f]{32})">/.exec(body)?.[1];
+      expect(res.headers.get('content-security-policy')).toBe(
+        `default-src 'none'; style-src 'nonce-${nonce}'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'`,
+      );
+      expect(body).toContain(
+        "You're signed in as <b>alice@example.com</b> (Pocket ID), but this account does not have access to <b>app.example.com</b>.",
+      );
+      expect(body).toContain(
+        '<a href="https://auth.example.com/portals/main/authenticated">Sign in as someone else</a>',
+      );
+      expect(body).toContain(
+        `Access is controlled by Example Corp. Error 403<br>Request ID: <code>${res.headers.get('x-request-id')}</code>`,
+      );
+      expect(body).not.toContain('staff');
+    });
+
+    it.each([
+      ['an API client', { Accept: 'application/json' }],
+      ['curl', { Accept: '*/*' }],
+      ['a sub-resource of a page', { Accept: 'text/html', 'Sec-Fetch-Mode': 'no-cors', 'Sec-Fetch-Dest': 'image' }],
+      ['an XMLHttpRequest', { Accept: 'text/html, */*', 'X-Requested-With': 'XMLHttpRequest' }],
+    ])("keeps upstream's 403 text for %s", async (_name, headers) => {
+      // Act
+      const res = await deniedCheck(stack, headers);
+
+      // Assess
+      expect(res.status).toBe(403);
+      expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+      expect(await res.text()).toBe('Error: Access denied per authorization rules');
+    });
+  });
+
+  describe('with explainDenials: true', () => {
+    let stack: Stack;
+    beforeAll(async () => {
+      stack = await startStack({ config: (issuer) => basicConfig(issuer, { portal: { explainDenials: true } }) });
+    });
+    afterAll(() => stack?.close());
+
+    it('names the condition the app requires, escaped', async () => {
+      // Act
+      const res = await deniedCheck(stack, NAV);
+
+      // Assess
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('but this app requires <code>Group(&quot;staff&quot;)</code>.');
+    });
+  });
+});
+
 describe('log out everywhere', () => {
   let stack: Stack;
   beforeAll(async () => {

@@ -144,6 +144,15 @@ const TABLE_ROWS: [string, () => RequestSpec, boolean][] = [
     false,
   ],
   [
+    'a condition that fails, in a browser navigation (the 403 page)',
+    () => ({
+      path: `/portals/main?if=${encodeURIComponent('Group("admins")')}`,
+      headers: { ...FWD, Accept: 'text/html', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' },
+      cookies: [sess('bob')],
+    }),
+    false,
+  ],
+  [
     'a condition header',
     () => ({ path: '/portals/main', headers: { ...FWD, 'X-Forward-Auth-If': 'Group("x")' }, cookies: [sess('alice')] }),
     false,
