@@ -121,7 +121,30 @@ export function parseConfig(text: string, source?: string, options: NormalizeOpt
       doc.errors.map((e) => yamlIssue(text, e)),
       source,
     );
-  return validateConfig(doc.toJS() ?? {}, source, options);
+  let data: unknown;
+  try {
+    // yaml refuses alias bombs (more than 100 alias expansions) with a ReferenceError.
+    data = doc.toJS();
+  } catch (err) {
+    throw new ConfigError([{ path: '', message: `YAML: ${err instanceof Error ? err.message : String(err)}` }], source);
+  }
+  // An alias inside the node it names (`&a [*a]`) makes a cyclic value that no key can hold.
+  if (isCyclic(data))
+    throw new ConfigError(
+      [{ path: '', message: 'YAML: an alias refers to a node that contains it (a cycle)' }],
+      source,
+    );
+  return validateConfig(data ?? {}, source, options);
+}
+
+function isCyclic(value: unknown, ancestors = new Set<object>()): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  const children = value instanceof Map ? [...value.values()] : Object.values(value);
+  const cyclic = children.some((v) => isCyclic(v, ancestors));
+  ancestors.delete(value);
+  return cyclic;
 }
 
 /** Validates an already-parsed config object (YAML or JSON). @throws ConfigError */

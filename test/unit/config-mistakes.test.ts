@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, type ConfigIssue } from '../../shared/config/errors.js';
-import { validateConfig } from '../../shared/config/load.js';
+import { parseConfig, validateConfig } from '../../shared/config/load.js';
 import type { NormalizeOptions } from '../../shared/config/normalizer.js';
 import { closestKey } from '../../shared/config/suggest.js';
 import { catchError } from '../helpers/catch-error.js';
@@ -143,5 +143,22 @@ describe('unknown keys suggest the key that was probably meant', () => {
     ['x', undefined],
   ])('closestKey(%s) is %s', (unknown, want) => {
     expect(closestKey(unknown, ['clientSecret', 'clientSecretFile', 'clientID', 'scopes', 'name'])).toBe(want);
+  });
+});
+
+describe('YAML aliases that no config can hold (found by test/unit/fuzz.test.ts)', () => {
+  it.each([
+    ['an alias inside the node it names', '&a [*a]', 'YAML: an alias refers to a node that contains it (a cycle)'],
+    [
+      'an alias bomb',
+      'a: &x [1]\nb: &y [*x,*x,*x,*x,*x,*x,*x,*x,*x,*x]\nc: [*y,*y,*y,*y,*y,*y,*y,*y,*y,*y,*y,*y]',
+      'YAML: Excessive alias count indicates a resource exhaustion attack',
+    ],
+  ])('reports %s as a ConfigError', (_name, text, message) => {
+    // Act
+    const err = catchError(() => parseConfig(text, 'tfa-config.yaml'), ConfigError);
+
+    // Assess
+    expect(err.issues).toEqual([{ path: '', message }]);
   });
 });
