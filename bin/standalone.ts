@@ -22,8 +22,10 @@ import { standaloneAssertions } from '../shared/identity/standalone-keys.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { decodeFaviconBase64, detectFaviconType, type Favicon } from '../shared/portal/favicon.js';
 import { providerDeps } from '../shared/providers/deps.js';
+import type { ProviderRegistry } from '../shared/providers/provider.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';
 import { createTailscaleWhois, type TailscaleWhois } from '../shared/providers/tailscale-whois.js';
+import type { CoreDeps } from '../shared/routes/context.js';
 import { signedInPage } from '../shared/routes/signed-in-page.js';
 import { createFastVerify } from '../shared/routes/verify-fast.js';
 import { SecretResolver } from '../shared/secrets/resolver.js';
@@ -31,6 +33,7 @@ import { CachedSessionStore } from '../shared/sessions/cache.js';
 import { DynamoStore, dynamoClientOptions } from '../shared/sessions/dynamodb.js';
 import { startEmbeddedDynamoDB } from '../shared/sessions/embedded.js';
 import { ensureTable } from '../shared/sessions/ensure-table.js';
+import type { BackchannelStore, StateStore } from '../shared/sessions/types.js';
 import { ByteHeaderResponse } from './byte-headers.js';
 import { fastListener } from './fast-listener.js';
 
@@ -109,29 +112,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   const providers = buildProviderRegistry(config, providerDeps(env, secrets, opts.providerFetch));
 
   const deps = { config, log, now };
-  const pages = portalPages(deps, await loadFavicon(config.server.favicon));
-  const app = createApp(deps, { errorPage: pages.errorPage });
-  const pageDeps = { ...deps, sessions, authenticatedPage: pages.authenticatedPage };
-  registerVerifyRoutes(app, {
-    ...(tls?.ca ? { clientCertificate: verifiedClient } : {}),
-    ...(await tailscaleWhois(config, log)),
-    ...deps,
-    sessions,
-    conditions: new ConditionCache(),
-    assertions: await standaloneAssertions(config, log),
-    // `GET P?html=1`: the same signed-in page (with the session list) as the login function's `P/authenticated`.
-    authenticatedPage: (pr, session, name) => signedInPage(pageDeps, pr, session, name),
-  });
-  registerLoginRoutes(app, {
-    ...deps,
-    sessions,
-    states: store,
-    providers,
-    signinPage: pages.signinPage,
-    authenticatedPage: pages.authenticatedPage,
-    staticAssets: pages.staticAssets,
-  });
-  registerCallbackRoutes(app, { ...deps, sessions, states: store, backchannel: store, providers });
+  const app = await standaloneApp(deps, { sessions, store, providers, clientCertificates: tls?.ca !== undefined });
 
   // Signed-in checks on the fast path, everything else through node-server, whose lighter Request/Response globals
   // skip undici object construction.
@@ -235,6 +216,53 @@ async function tailscaleWhois(config: Config, log: Logger): Promise<{ tailscale?
   return {
     tailscale: createTailscaleWhois({ ttl: config.sessions.verifyCacheTTL, max: config.sessions.verifyCacheSize }),
   };
+}
+
+/**
+ * Every route of the standalone server on one app, without a listener: `startStandalone` serves it, and the fuzz tests
+ * drive it in process (`app.request`).
+ */
+export async function standaloneApp(
+  deps: CoreDeps,
+  parts: {
+    sessions: CachedSessionStore;
+    store: StateStore & BackchannelStore;
+    providers: ProviderRegistry;
+    /** `server.tlsClientAuth` is on: the check reads the verified client certificate of the connection. */
+    clientCertificates?: boolean;
+  },
+): Promise<App> {
+  const pages = portalPages(deps, await loadFavicon(deps.config.server.favicon));
+  const app = createApp(deps, { errorPage: pages.errorPage });
+  const pageDeps = { ...deps, sessions: parts.sessions, authenticatedPage: pages.authenticatedPage };
+  registerVerifyRoutes(app, {
+    ...(parts.clientCertificates ? { clientCertificate: verifiedClient } : {}),
+    ...(await tailscaleWhois(deps.config, deps.log)),
+    ...deps,
+    sessions: parts.sessions,
+    conditions: new ConditionCache(),
+    assertions: await standaloneAssertions(deps.config, deps.log),
+    // `GET P?html=1`: the same signed-in page (with the session list) as the login function's `P/authenticated`.
+    authenticatedPage: (pr, session, name) => signedInPage(pageDeps, pr, session, name),
+  });
+  registerLoginRoutes(app, {
+    ...deps,
+    sessions: parts.sessions,
+    states: parts.store,
+    providers: parts.providers,
+    signinPage: pages.signinPage,
+    authenticatedPage: pages.authenticatedPage,
+    staticAssets: pages.staticAssets,
+  });
+  registerCallbackRoutes(app, {
+    ...deps,
+    sessions: parts.sessions,
+    states: parts.store,
+    backchannel: parts.store,
+    providers: parts.providers,
+  });
+
+  return app;
 }
 
 /** Secrets Manager is loaded only if a provider actually uses `clientSecretArn`. */
