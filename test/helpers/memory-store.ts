@@ -1,0 +1,114 @@
+import { sha256 } from '../../shared/crypto.js';
+import { newToken } from '../../shared/sessions/tokens.js';
+import type {
+  BackchannelStore,
+  ConsumeResult,
+  LoginState,
+  Session,
+  SessionFilter,
+  SessionInventory,
+  SessionStore,
+  SessionSummary,
+  StateStore,
+  UserRef,
+} from '../../shared/sessions/types.js';
+import type { SessionSecrets } from '../../shared/sessions/vault.js';
+import { seal } from '../../shared/sessions/vault.js';
+
+/**
+ * The store's contract in memory, for tests that drive the app in process by the ten thousand (the fuzz tests): the
+ * real DynamoStore's behaviour is held to the same contract by session-store.contract.test.ts.
+ */
+export class MemoryStore implements SessionStore, SessionInventory, StateStore, BackchannelStore {
+  readonly sessions = new Map<string, Session>();
+  private readonly states = new Map<string, LoginState>();
+  private readonly sids = new Map<string, string[]>();
+  private readonly jtis = new Set<string>();
+
+  async create(session: Session, secrets?: SessionSecrets): Promise<string> {
+    const token = newToken();
+    const sealed = secrets && (secrets.idToken || secrets.refreshToken) ? seal(token, secrets) : undefined;
+    this.sessions.set(sha256(token), { ...session, ...(sealed ? { sealed } : {}) });
+    return token;
+  }
+
+  async get(token: string, now: number): Promise<Session | undefined> {
+    const s = this.sessions.get(sha256(token));
+    return s && s.expiresAt > now ? s : undefined;
+  }
+
+  async revoke(token: string): Promise<void> {
+    this.sessions.delete(sha256(token));
+  }
+
+  async revokeAllForUser(user: UserRef): Promise<number> {
+    let n = 0;
+    for (const [key, s] of this.sessions)
+      if (s.portal === user.portal && s.provider === user.provider && s.profile.id === user.userId) {
+        this.sessions.delete(key);
+        n++;
+      }
+    return n;
+  }
+
+  async list(filter: SessionFilter, now: number): Promise<SessionSummary[]> {
+    const out: SessionSummary[] = [];
+    for (const [key, s] of this.sessions) {
+      if (s.expiresAt <= now) continue;
+      if (filter.portal !== undefined && s.portal !== filter.portal) continue;
+      if (filter.provider !== undefined && s.provider !== filter.provider) continue;
+      if (filter.userId !== undefined && s.profile.id !== filter.userId) continue;
+      out.push({
+        id: key.slice(0, 12),
+        key,
+        portal: s.portal,
+        provider: s.provider,
+        userId: s.profile.id,
+        createdAt: s.createdAt,
+        expiresAt: s.expiresAt,
+        userAgent: s.device?.userAgent,
+        ip: s.device?.ip,
+      });
+    }
+    return out;
+  }
+
+  listForUser(user: UserRef, now: number): Promise<SessionSummary[]> {
+    return this.list(user, now);
+  }
+
+  async revokeByKey(key: string): Promise<void> {
+    this.sessions.delete(key);
+  }
+
+  async putState(attemptId: string, state: LoginState): Promise<void> {
+    this.states.set(attemptId, state);
+  }
+
+  async consumeState(attemptId: string, now: number, bindingHash: string): Promise<ConsumeResult> {
+    const state = this.states.get(attemptId);
+    if (!state || state.expiresAt <= now) return { ok: false, reason: 'missing' };
+    if (state.bindingHash !== bindingHash) return { ok: false, reason: 'superseded' };
+    this.states.delete(attemptId);
+    return { ok: true, state };
+  }
+
+  async linkProviderSession(portal: string, provider: string, sid: string, key: string): Promise<void> {
+    const k = `${portal}#${provider}#${sid}`;
+    this.sids.set(k, [...(this.sids.get(k) ?? []), key]);
+  }
+
+  async takeProviderSession(portal: string, provider: string, sid: string): Promise<string[]> {
+    const k = `${portal}#${provider}#${sid}`;
+    const keys = this.sids.get(k) ?? [];
+    this.sids.delete(k);
+    return keys;
+  }
+
+  async claimOnce(issuer: string, jti: string): Promise<boolean> {
+    const k = `${issuer}#${jti}`;
+    if (this.jtis.has(k)) return false;
+    this.jtis.add(k);
+    return true;
+  }
+}
