@@ -197,8 +197,8 @@ describe('provider TLS options against an HTTPS identity provider', () => {
       // Assess: the provider start (which needs the discovered authorize URL) fails before any redirect to the IdP.
       const last = hops.at(-1);
       expect(last?.url).toMatch(/^https:\/\/auth\.example\.com\/portals\/main\/providers\/openidconnect\?state=/);
-      expect(last?.status).toBe(500);
-      expect(last?.body).toContain('An internal error occurred');
+      expect(last?.status).toBe(502);
+      expect(last?.body).toContain('The identity provider could not be reached');
       expect(hops.some((h) => h.url.startsWith(s.idp.issuer))).toBe(false);
       expect(failureLogs(s)).toMatch(/discovery of 'https:\/\/127\.0\.0\.1:\d+' for provider 'openidconnect' failed/);
       expect(failureLogs(s)).toMatch(CERT_ERROR);
