@@ -3,7 +3,7 @@ import { portalUri } from '../routes/context.js';
 import { type LogoutDeps, loggedOutRoute, logoutRoute } from '../routes/logout.js';
 import { authenticatedRoute, type ProfileDeps, profileRoute } from '../routes/profile-page.js';
 import { type LoginDeps, providersRoute } from '../routes/provider-start.js';
-import { endSessionRoute, type SessionsDeps } from '../routes/signed-in-page.js';
+import { endSessionRoute, type SessionsDeps, signedInPage } from '../routes/signed-in-page.js';
 import { type SigninDeps, signinRoute } from '../routes/signin.js';
 import type { SessionInventory, SessionStore } from '../sessions/types.js';
 import type { App } from './base.js';
@@ -26,7 +26,8 @@ export function registerLoginRoutes(app: App, deps: LoginRoutesDeps): void {
   portalRoute(app, deps, ROUTES.providers, (pr, c) => providersRoute(deps, pr, c.req.param('provider') ?? ''));
   portalRoute(app, deps, ROUTES.logout, (pr) => logoutRoute(deps, pr));
   portalRoute(app, deps, ROUTES.loggedOut, (pr) => loggedOutRoute(deps, pr));
-  portalRoute(app, deps, ROUTES.profile, (pr) => profileRoute(deps, pr, 'text'));
+  const profileDeps = { ...deps, signedInPage: signedInPage.bind(undefined, deps) };
+  portalRoute(app, deps, ROUTES.profile, (pr) => profileRoute(profileDeps, pr, 'text'));
   portalRoute(app, deps, ROUTES.profileJson, (pr) => profileRoute(deps, pr, 'json'));
   portalRoute(app, deps, ROUTES.authenticated, (pr) => authenticatedRoute(deps, pr, portalUri(deps, pr)));
   portalRoute(app, deps, ROUTES.endSession, (pr) => endSessionRoute(deps, pr));

@@ -1,18 +1,28 @@
 import { errorResponse, unauthorized } from '../http/errors.js';
 import { jsonResponse, redirect, textResponse } from '../http/responses.js';
 import type { Profile } from '../profile.js';
-import type { SessionReader } from '../sessions/types.js';
-import type { CoreDeps, PortalRequest } from './context.js';
+import type { Session, SessionReader } from '../sessions/types.js';
+import { type CoreDeps, type PortalRequest, portalUri } from './context.js';
 import { currentSession } from './session-lookup.js';
 import { type SessionsDeps, signedInPage } from './signed-in-page.js';
+import { isBrowserNavigation } from './state-cookie.js';
 
 export interface ProfileDeps extends CoreDeps {
   sessions: SessionReader;
+  /** The styled signed-in page, for a browser opening `P/profile` (where a sign-in lands when no app is known). */
+  signedInPage?: (pr: PortalRequest, session: Session, providerDisplayName: string) => Promise<Response>;
 }
 
-/** `GET P/profile` and `P/profile.json` (upstream §2.9). Conditions are not evaluated here. */
+/**
+ * `GET P/profile` and `P/profile.json` (upstream §2.9). Conditions are not evaluated here. A browser opening
+ * `P/profile` gets the signed-in page, or without a session a 303 to the portal, which signs it in and comes back
+ * here; every other client gets upstream's text (401 `Not authenticated` without a session).
+ */
 export async function profileRoute(deps: ProfileDeps, pr: PortalRequest, format: 'text' | 'json'): Promise<Response> {
-  const { session, clear } = await currentSession(deps, pr);
+  const { session, provider, clear } = await currentSession(deps, pr);
+  const page = format === 'text' && deps.signedInPage && isBrowserNavigation(pr.req) ? deps.signedInPage : undefined;
+  if (page && !(session && provider)) return redirect(303, portalUri(deps, pr), 'Redirecting to portal', clear);
+  if (page && session && provider) return page(pr, session, provider.displayName);
   if (!session) {
     const res = errorResponse(unauthorized('Not authenticated'), format);
     for (const c of clear) res.headers.append('Set-Cookie', c);

@@ -67,6 +67,14 @@ export function isTopLevelNavigation(req: Request): boolean {
   return !isNonBrowserRequest(req);
 }
 
+/**
+ * A browser opening a page (HTML in `Accept`, and a top-level navigation): it gets an HTML page where other clients
+ * get upstream's text (the 403 of a failed condition, `P/profile`).
+ */
+export function isBrowserNavigation(req: Request): boolean {
+  return (req.headers.get('accept') ?? '').includes('text/html') && isTopLevelNavigation(req);
+}
+
 /** Not a browser navigation: JSON without HTML in `Accept`, or an XMLHttpRequest. */
 export function isNonBrowserRequest(req: Request): boolean {
   const accept = (req.headers.get('accept') ?? '').toLowerCase();

@@ -17,6 +17,7 @@ import { identityHeaders } from './identity-header-values.js';
 import { readLogoutNotice } from './logout-notice.js';
 import { currentSession } from './session-lookup.js';
 import {
+  isBrowserNavigation,
   isNonBrowserRequest,
   issueStateCookie,
   isTopLevelNavigation,
@@ -213,9 +214,7 @@ async function tailscaleCheck(
  * signed in, that this app refused them (the condition only with `explainDenials`) and how to switch user.
  */
 function denied(deps: CoreDeps, pr: PortalRequest, session: Session, providerDisplayName: string, condition: string) {
-  const accept = pr.req.headers.get('accept') ?? '';
-  if (!accept.includes('text/html') || !isTopLevelNavigation(pr.req))
-    return textResponse(403, 'Error: Access denied per authorization rules');
+  if (!isBrowserNavigation(pr.req)) return textResponse(403, 'Error: Access denied per authorization rules');
   return deniedPage({
     user: session.profile.email?.address || session.profile.id,
     providerDisplayName,

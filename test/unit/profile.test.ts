@@ -472,14 +472,33 @@ describe('GET P/profile and P/profile.json', () => {
     expiresAt: NOW + 3600_000,
   };
 
-  function call(format: 'text' | 'json', cookie?: string, stored?: Session): Promise<Response> {
+  /** What the login routes pass as the signed-in page: here a marker naming who it was rendered for. */
+  const signedInPage: ProfileDeps['signedInPage'] = async (_pr, s, name) =>
+    new Response(`page for ${s.profile.id} via ${name}`, { headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+  const NAVIGATION = {
+    Accept: 'text/html,application/xhtml+xml',
+    'Sec-Fetch-Mode': 'navigate',
+    'Sec-Fetch-Dest': 'document',
+  };
+
+  function call(
+    format: 'text' | 'json',
+    cookie?: string,
+    stored?: Session,
+    extra: Record<string, string> = {},
+  ): Promise<Response> {
     const deps: ProfileDeps = {
       config,
       log,
       now: () => NOW,
       sessions: { get: async (t) => (t === TOKEN ? stored : undefined) },
+      signedInPage,
     };
-    const headers: Record<string, string> = { 'X-Forwarded-Host': 'auth.example.com', 'X-Forwarded-Proto': 'https' };
+    const headers: Record<string, string> = {
+      'X-Forwarded-Host': 'auth.example.com',
+      'X-Forwarded-Proto': 'https',
+      ...extra,
+    };
     if (cookie) headers.cookie = cookie;
     const portal = config.portals[0];
     if (!portal) throw new Error('no portal');
@@ -540,5 +559,46 @@ describe('GET P/profile and P/profile.json', () => {
     expect(res.headers.getSetCookie()).toEqual([
       expect.stringMatching(/^tf_sess_test1=; Max-Age=0; Domain=example\.com; Path=\//),
     ]);
+  });
+
+  it('shows a browser navigating to P/profile the signed-in page', async () => {
+    // Act
+    const res = await call('text', `tf_sess_test1=${TOKEN}`, session, NAVIGATION);
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.headers.get('Content-Type')).toBe('text/html; charset=utf-8');
+    expect(await res.text()).toBe('page for user123 via Pocket ID');
+  });
+
+  it('sends a browser without a session to the portal (303), which signs it in and returns to P/profile', async () => {
+    // Act
+    const res = await call('text', 'tf_sess_test1=garbage', undefined, NAVIGATION);
+
+    // Assess
+    expect(res.status).toBe(303);
+    expect(res.headers.get('Location')).toBe('https://auth.example.com/portals/test1');
+    expect(res.headers.getSetCookie()).toEqual([expect.stringMatching(/^tf_sess_test1=; Max-Age=0/)]);
+  });
+
+  it.each([
+    ['curl', { Accept: '*/*' }],
+    ['a fetch() from a page', { Accept: 'text/html', 'Sec-Fetch-Mode': 'cors', 'Sec-Fetch-Dest': 'empty' }],
+    ['an XMLHttpRequest', { Accept: 'text/html', 'X-Requested-With': 'XMLHttpRequest' }],
+  ])("keeps upstream's text profile for %s", async (_name, extra) => {
+    // Act
+    const res = await call('text', `tf_sess_test1=${TOKEN}`, session, extra);
+
+    // Assess
+    expect(res.headers.get('Content-Type')).toBe('text/plain; charset=utf-8');
+    expect(await res.text()).toBe(profileText('testoauth2', FULL));
+  });
+
+  it('keeps the JSON profile for a browser asking for P/profile.json', async () => {
+    // Act
+    const res = await call('json', `tf_sess_test1=${TOKEN}`, session, NAVIGATION);
+
+    // Assess
+    expect(await res.json()).toEqual(profileJSON('testoauth2', FULL));
   });
 });
