@@ -48,6 +48,12 @@ describe('npm start without a config file (the demo)', () => {
     const heading = await page.getByRole('heading', { level: 1 }).textContent();
     const body = await page.locator('body').textContent();
     await screenshot(page, 'demo-app');
+    // The printed "Your profile after login" URL: the styled signed-in page for a browser.
+    const profileUrl = /Your profile after login: +(\S+)/.exec(demo.output())?.[1] ?? 'missing';
+    await page.goto(profileUrl);
+    const profile = await page.locator('main .message').textContent();
+    await screenshot(page, 'demo-profile');
+    await page.goto(`http://localhost:${appPort}/`);
     await page.getByRole('link', { name: 'Log out' }).click();
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
     const banner = await page.getByRole('status').textContent();
@@ -71,6 +77,8 @@ describe('npm start without a config file (the demo)', () => {
     expect(viewport).toBe('width=device-width, initial-scale=1');
     expect(heading).toBe('Hello, Alice Example!');
     expect(body).toContain('X-Forwarded-User: alice');
+    expect(profileUrl).toBe(`http://localhost:${port}/portals/demo/profile`);
+    expect(profile).toMatch(/^You're authenticated with provider .+ as alice\.$/);
     expect(banner).toContain('Signed out.');
   });
 });

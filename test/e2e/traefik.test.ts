@@ -134,7 +134,7 @@ describe.each(BINARIES.flatMap((bin) => MODES.map((mode) => ({ bin, mode, v: bin
       browser: getBrowser,
       app: getApp,
     });
-    traefikBehaviour({ browser: getBrowser, app: getApp });
+    traefikBehaviour({ slug: `traefik${bin.major}-${mode.recipe.split('.')[1]}`, browser: getBrowser, app: getApp });
 
     it('starts without warnings about the forwardAuth middleware', () => {
       // A check cut short when a test's browser closes is logged as "Error calling … context canceled" with

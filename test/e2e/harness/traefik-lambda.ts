@@ -146,7 +146,7 @@ export function traefikLambdaSuite(mode: 'dedicated' | 'subpath'): void {
         browser: getBrowser,
         app: getApp,
       });
-      traefikBehaviour({ browser: getBrowser, app: getApp });
+      traefikBehaviour({ slug: `traefik${bin.major}-lambda-${mode}`, browser: getBrowser, app: getApp });
 
       it('reaches verify only through the Function URL, with the front door’s own host and the app host in X-Forwarded-Host', () => {
         // Assess: what the verify function received from the front door, for Traefik's checks.

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:tls';
 import type { Browser } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { openPage } from './browser.js';
+import { openPage, screenshot } from './browser.js';
 import { type ProxiedApp, rawGet, signInThroughProxy } from './flows.js';
 import type { EchoedRequest } from './upstream.js';
 
 export interface TraefikSuiteOptions {
+  /** Names this run's screenshots (`<slug>-denied.png`), as proxyBehaviour's. */
+  slug: string;
   browser(): Browser;
   app(): ProxiedApp;
 }
@@ -80,6 +82,9 @@ export function traefikBehaviour(o: TraefikSuiteOptions): void {
     await signInThroughProxy(bob.page, app, '/home', 'bob');
     const bobAdmin = await bob.page.goto(`${app.appOrigin}/admin/panel`);
     const bobBody = await bobAdmin?.text();
+    // The verify function's 403 page, relayed by Traefik on the app's origin (its CSP with it).
+    const denial = await bob.page.locator('main .message').textContent();
+    await screenshot(bob.page, `${o.slug}-denied`);
     await alice.context.close();
     await bob.context.close();
 
@@ -87,7 +92,12 @@ export function traefikBehaviour(o: TraefikSuiteOptions): void {
     expect((JSON.parse(aliceText ?? '{}') as EchoedRequest).headers['x-forwarded-user']).toBe('alice');
     expect(bobAdmin?.status()).toBe(403);
     expect(bobAdmin?.headers()['cache-control']).toBe('no-store');
+    expect(bobAdmin?.headers()['content-security-policy']).toMatch(/^default-src 'none'; style-src 'nonce-/);
     expect(bobBody).not.toContain('Protected app');
+    expect(denial).toBe(
+      `You're signed in as bob@example.com (Pocket ID), but this account does not have access to ${new URL(app.appOrigin).host}.`,
+    );
+    expect(bob.report.cspViolations).toEqual([]);
   });
 
   it('answers 401 with the sign-in URL to a JSON client without a session, and the app never sees it', async () => {
