@@ -3,6 +3,7 @@
  * server core), the shared fixtures (config, session, Lambda event) and the measure table.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { connect, createServer as netServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 
@@ -150,4 +151,30 @@ function round(v: number): string {
   if (Math.abs(v) >= 100) return v.toFixed(0);
   if (Math.abs(v) >= 1) return v.toFixed(2);
   return v.toPrecision(3);
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = netServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Waits (at most 10 s) until `port` accepts connections, failing early when `proc` exits. */
+export async function waitForPort(port: number, proc: ChildProcess): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (proc.exitCode !== null) throw new Error(`process exited with ${proc.exitCode}`);
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.end();
+        r(true);
+      }).on('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on ${port}`);
 }

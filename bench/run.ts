@@ -7,10 +7,9 @@
  * time and count and targets 127.0.0.1 only.
  */
 import './env.js';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import { connect, createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -25,6 +24,7 @@ import { monthly, perMillion } from './cost.js';
 import { benchConfig, FORWARDED, LAMBDA_ENV, lambdaConfig, PORTAL, PROFILE, TABLE_NAME } from './fixtures.js';
 import {
   fmt,
+  freePort,
   has,
   type Measure,
   machine,
@@ -36,6 +36,7 @@ import {
   stat,
   tsxArgs,
   type WrkResult,
+  waitForPort,
   wrk,
 } from './lib.js';
 
@@ -83,30 +84,6 @@ async function countingProxy(target: string) {
   const port = (server.address() as { port: number }).port;
   const writes = () => Object.entries(counts).reduce((n, [k, v]) => n + (WRITES.test(k) ? v : 0), 0);
   return { endpoint: `http://127.0.0.1:${port}`, counts, writes, close: () => server.close() };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = netServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, proc: ChildProcess): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (proc.exitCode !== null) throw new Error(`process exited with ${proc.exitCode}`);
-    const ok = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.end();
-        r(true);
-      }).on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on ${port}`);
 }
 
 /** Caddy `forward_auth` to `authPort`, then a fixed 200 (P4). */
