@@ -4,7 +4,8 @@
  * listener routed as infra/routes.ts tells API Gateway. Used by `npm run start:aws` and by the Lambda and e2e tests.
  *
  * The process environment is set the way the stack sets it (table name, config asset path) plus the SDK's endpoint
- * override for DynamoDB, so the bundles run exactly their AWS code path.
+ * override for DynamoDB, so the bundles run exactly their AWS code path; that endpoint is the IAM stand-in
+ * (dev/iam-gate.ts), which holds each function to its role's table statements.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +17,7 @@ import { apiRoutes, DEFAULT_ROUTE_FUNCTION } from '../infra/routes.js';
 import type { Config } from '../shared/config/types.js';
 import { ensureTable } from '../shared/sessions/ensure-table.js';
 import { type FrontDoor, type FrontDoorHandler, type FrontDoorTarget, startFrontDoor } from './aws-front-door.js';
+import { type IamGate, invokingFunction, startIamGate } from './iam-gate.js';
 
 export type Bundles = Record<FunctionName, FrontDoorHandler>;
 
@@ -87,6 +89,8 @@ export interface LocalAws {
   functionUrlHost: string;
   apiHost: string;
   bundles: Bundles;
+  /** The IAM stand-in between the bundles and the store: each function may do what the stack grants its role. */
+  iam: IamGate;
   close(): Promise<void>;
 }
 
@@ -104,14 +108,26 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
   const dir = mkdtempSync(join(tmpdir(), 'tfa-aws-local-'));
   const configPath = join(dir, CONFIG_ASSET_FILE);
   writeFileSync(configPath, serializeConfigAsset(o.config));
+  // The store as the functions see it on AWS: behind their roles' table statements (infra/table-access.ts).
+  const iam = await startIamGate({ target: o.dynamoEndpoint, config: o.config });
   // What the stack sets (infra/forward-auth.ts), plus the endpoint override the SDK honours.
   process.env[ENV.tableName] = o.tableName;
   process.env[ENV.configPath] = configPath;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = o.dynamoEndpoint;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = iam.endpoint;
   process.env.AWS_REGION ??= region;
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  const bundles = loadBundles(o.root);
+  const loaded = loadBundles(o.root);
+  // Each invocation runs as its function, for the IAM stand-in.
+  const asFunction =
+    (fn: FunctionName): FrontDoorHandler =>
+    (event) =>
+      invokingFunction.run(fn, () => loaded[fn](event));
+  const bundles: Bundles = {
+    verify: asFunction('verify'),
+    login: asFunction('login'),
+    callback: asFunction('callback'),
+  };
 
   const functionUrlHost = `${URL_ID}.lambda-url.${region}.on.aws`;
   const apiHost = `${API_ID}.execute-api.${region}.amazonaws.com`;
@@ -147,8 +163,10 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
     functionUrlHost,
     apiHost,
     bundles,
+    iam,
     close: async () => {
       await Promise.allSettled([functionUrl.close(), httpApi.close()]);
+      await iam.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

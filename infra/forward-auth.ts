@@ -25,7 +25,7 @@ import { validationError } from './errors.js';
 import { addLimitAlarms, type Limits, type LimitsProps, resolveLimits } from './limits.js';
 import { callbackUrls, checkUrls, traefikMiddleware } from './outputs.js';
 import { apiRoutes, DEFAULT_ROUTE_FUNCTION, routeKey } from './routes.js';
-import { keyPatterns, leadingKeysCondition, TABLE_ACCESS, userIndexPatterns } from './table-access.js';
+import { tableStatements } from './table-access.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -229,24 +229,18 @@ export class ForwardAuth extends Construct {
     // 4. Least privilege, per item kind (infra/table-access.ts): each grant is limited to the key prefixes the
     // function uses, and is on the table itself only (table.grant() would add every replica and `<table>/index/*`,
     // which none of the functions touch: they run in this region).
-    for (const name of ['verify', 'login', 'callback'] as const) {
-      const access = TABLE_ACCESS[name];
-      for (const grant of access.table)
+    const tableArns = {
+      table: this.table.tableArn,
+      index: `${this.table.tableArn}/index/${TABLE_SCHEMA.userIndex.name}`,
+    };
+    for (const name of ['verify', 'login', 'callback'] as const)
+      for (const statement of tableStatements(name, this.config))
         iam.Grant.addToPrincipal({
           grantee: this.roles[name],
-          actions: grant.actions.map((a) => `dynamodb:${a}`),
-          resourceArns: [this.table.tableArn],
-          conditions: leadingKeysCondition(keyPatterns(grant.items)),
+          actions: statement.actions,
+          resourceArns: [tableArns[statement.resource]],
+          conditions: statement.condition,
         });
-      // A Query on the index is checked against the index partition key: only users of the configured providers.
-      if (access.userIndex)
-        iam.Grant.addToPrincipal({
-          grantee: this.roles[name],
-          actions: ['dynamodb:Query'],
-          resourceArns: [`${this.table.tableArn}/index/${TABLE_SCHEMA.userIndex.name}`],
-          conditions: leadingKeysCondition(userIndexPatterns(this.config)),
-        });
-    }
     for (const { secret } of this.createdSecrets) secret.grantRead(this.callbackFunction);
     this.importSecrets(loaded);
     this.webIdentityAudiences = this.grantWebIdentity(loaded);

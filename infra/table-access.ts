@@ -64,10 +64,30 @@ export function userIndexPatterns(config: Config): string[] {
   return config.portals.flatMap((p) => p.providers.map((pr) => userIndexKey(p.name, pr.name, '*')));
 }
 
+/** One IAM statement of a function's table access, before the ARNs are known (`table`: the table; `index`: byUser). */
+export interface TableStatement {
+  actions: string[];
+  resource: 'table' | 'index';
+  condition: Record<string, Record<string, string[]>>;
+}
+
 /**
- * The IAM condition limiting a grant to partition keys matching `patterns`. `ForAllValues`: every key of the request
+ * The statements a function's role gets (infra/forward-auth.ts), and that the local IAM stand-in enforces
+ * (dev/iam-gate.ts): one per grant, each limited by `dynamodb:LeadingKeys`. `ForAllValues`: every key of the request
  * (all of a batch's) must match.
  */
-export function leadingKeysCondition(patterns: string[]): Record<string, Record<string, string[]>> {
-  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns } };
+export function tableStatements(fn: FunctionName, config: Config): TableStatement[] {
+  const access = TABLE_ACCESS[fn];
+  const condition = (patterns: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns } });
+  return [
+    ...access.table.map((g) => ({
+      actions: g.actions.map((a) => `dynamodb:${a}`),
+      resource: 'table' as const,
+      condition: condition(keyPatterns(g.items)),
+    })),
+    // A Query on the index is checked against the index partition key: only users of the configured providers.
+    ...(access.userIndex
+      ? [{ actions: ['dynamodb:Query'], resource: 'index' as const, condition: condition(userIndexPatterns(config)) }]
+      : []),
+  ];
 }

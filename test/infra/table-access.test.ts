@@ -2,8 +2,8 @@
  * The `dynamodb:LeadingKeys` conditions of the synthesized roles against the requests the store really sends (issue
  * #12 §4). The store runs against dynalite with a middleware that records each request as IAM sees it (action,
  * resource, the partition keys of the request: every key of a batch, and the index partition key of a Query on an
- * index), and a small evaluator applies the role's Allow statements from the template. Every store call a function
- * makes must pass; the calls of the other functions' jobs must not.
+ * index), and the IAM stand-in of dev/iam-gate.ts applies the role's Allow statements from the template. Every
+ * store call a function makes must pass; the calls of the other functions' jobs must not.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +12,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allows, type TableCall, tableCall, type WireBody } from '../../dev/iam-gate.js';
 import type { FunctionName } from '../../functions/config-asset.js';
 import { ForwardAuthStack } from '../../infra/stack.js';
+import type { TableStatement } from '../../infra/table-access.js';
 import { sha256 } from '../../shared/crypto.js';
 import { DynamoStore } from '../../shared/sessions/dynamodb.js';
 import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../shared/sessions/embedded.js';
@@ -50,93 +52,34 @@ const loginState = (bindingHash: string): LoginState => ({
   expiresAt: NOW + 300_000,
 });
 
-/** One DynamoDB request as IAM evaluates it. */
-interface Call {
-  action: string;
-  resource: string;
-  leadingKeys: string[];
-}
-
-type Wire = Record<string, unknown> & {
-  TableName?: string;
-  IndexName?: string;
-  Key?: Record<string, { S: string }>;
-  Item?: Record<string, { S: string }>;
-  RequestItems?: Record<string, unknown>;
-  KeyConditionExpression?: string;
-  ExpressionAttributeNames?: Record<string, string>;
-  ExpressionAttributeValues?: Record<string, { S?: string }>;
-};
-
-/** What IAM sees of a request on the wire (JSON protocol): `dynamodb:<op>`, its resource, its leading keys. */
-function toCall(target: string, body: Wire): Call {
-  const action = `dynamodb:${target.split('.')[1]}`;
-  const pk = TABLE.partitionKey;
-  const resource = (index?: string) => (index ? `TABLE/index/${index}` : 'TABLE');
-  if (body.RequestItems) {
-    const [requests] = Object.values(body.RequestItems) as (
-      | { Keys: Record<string, { S: string }>[] }
-      | {
-          DeleteRequest?: { Key: Record<string, { S: string }> };
-          PutRequest?: { Item: Record<string, { S: string }> };
-        }[]
-    )[];
-    const keys = Array.isArray(requests)
-      ? requests.map((r) => (r.DeleteRequest?.Key ?? r.PutRequest?.Item)?.[pk]?.S ?? '')
-      : (requests?.Keys ?? []).map((k) => k[pk]?.S ?? '');
-    return { action, resource: resource(), leadingKeys: keys };
-  }
-  if (body.KeyConditionExpression) {
-    // The index partition key's value: `#alias = :value` where #alias names that attribute.
-    const attr = body.IndexName ? TABLE.userIndexPartitionKey : pk;
-    const alias = Object.entries(body.ExpressionAttributeNames ?? {}).find(([, name]) => name === attr)?.[0] ?? attr;
-    const value = new RegExp(`${alias}\\s*=\\s*(:\\w+)`).exec(body.KeyConditionExpression)?.[1] ?? '';
-    return {
-      action,
-      resource: resource(body.IndexName),
-      leadingKeys: [body.ExpressionAttributeValues?.[value]?.S ?? ''],
-    };
-  }
-  const key = (body.Key ?? body.Item)?.[pk]?.S;
-  return { action, resource: resource(body.IndexName), leadingKeys: key === undefined ? [] : [key] };
-}
-
-/** IAM's StringLike: `*` any run of characters, `?` one. */
-function like(pattern: string, value: string): boolean {
-  const re = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 's').test(value);
-}
-
-/** Allowed by one of the Allow statements (the only condition the roles use is ForAllValues:StringLike on keys). */
-function allowed(statements: Statement[], call: Call): boolean {
-  return statements.some((s) => {
-    if (s.Effect !== 'Allow' || !actionsOf([s]).includes(call.action)) return false;
-    const resource = joinValue(s.Resource, (r) => (JSON.stringify(r).includes('ForwardAuthSessions') ? 'TABLE' : '?'));
-    if (resource !== call.resource) return false;
-    for (const [operator, entries] of Object.entries(s.Condition ?? {}))
-      for (const [key, value] of Object.entries(entries)) {
-        if (operator !== 'ForAllValues:StringLike' || key !== 'dynamodb:LeadingKeys')
-          throw new Error(`the evaluator does not know ${operator} ${key}`);
-        const patterns = value as string[];
-        if (!call.leadingKeys.every((k) => patterns.some((p) => like(p, k)))) return false;
-      }
-    return true;
-  });
+/** A role's DynamoDB statements from the template, in the IAM stand-in's terms (the resource as `table`/`index`). */
+function fromTemplate(statements: Statement[]): TableStatement[] {
+  return statements
+    .filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')))
+    .map((s) => {
+      const resource = joinValue(s.Resource, (r) =>
+        JSON.stringify(r).includes('ForwardAuthSessions') ? 'TABLE' : '?',
+      );
+      if (resource !== 'TABLE' && resource !== `TABLE/index/${TABLE.userIndex}`)
+        throw new Error(`resource ${resource}`);
+      return {
+        actions: actionsOf([s]),
+        resource: resource === 'TABLE' ? 'table' : 'index',
+        condition: (s.Condition ?? {}) as TableStatement['condition'],
+      };
+    });
 }
 
 let db: EmbeddedDynamoDB;
 let client: DynamoDBClient;
 let store: DynamoStore;
-let policies: Record<FunctionName, Statement[]>;
+let policies: Record<FunctionName, TableStatement[]>;
 /** The requests recorded while `record` runs. */
-let recording: Call[] | undefined;
+let recording: TableCall[] | undefined;
 /** A stored session's cookie token. */
 let token: string;
 
-async function record(fn: () => Promise<unknown>): Promise<Call[]> {
+async function record(fn: () => Promise<unknown>): Promise<TableCall[]> {
   recording = [];
   try {
     await fn();
@@ -154,9 +97,9 @@ beforeAll(async () => {
   });
   const template = Template.fromStack(stack);
   policies = {
-    verify: roleStatements(template, 'ForwardAuthVerifyRole'),
-    login: roleStatements(template, 'ForwardAuthLoginRole'),
-    callback: roleStatements(template, 'ForwardAuthCallbackRole'),
+    verify: fromTemplate(roleStatements(template, 'ForwardAuthVerifyRole')),
+    login: fromTemplate(roleStatements(template, 'ForwardAuthLoginRole')),
+    callback: fromTemplate(roleStatements(template, 'ForwardAuthCallbackRole')),
   };
 
   db = await startEmbeddedDynamoDB();
@@ -170,7 +113,7 @@ beforeAll(async () => {
     (next) => async (args) => {
       const request = args.request as { headers: Record<string, string>; body: string | Uint8Array };
       const body = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body);
-      recording?.push(toCall(request.headers['x-amz-target'] ?? '', JSON.parse(body) as Wire));
+      recording?.push(tableCall(request.headers['x-amz-target'] ?? '', JSON.parse(body) as WireBody));
       return next(args);
     },
     { step: 'build', name: 'recordForIam' },
@@ -222,7 +165,7 @@ describe('dynamodb:LeadingKeys conditions against the store’s real requests', 
         const calls = await record(run);
         count += calls.length;
         for (const c of calls)
-          if (!allowed(policies[fn], c)) denied.push(`${job}: ${c.action} ${c.resource} ${c.leadingKeys.join(',')}`);
+          if (!allows(policies[fn], c)) denied.push(`${job}: ${c.action} ${c.resource} ${c.leadingKeys.join(',')}`);
       }
       expect(denied).toEqual([]);
       expect(count).toBeGreaterThanOrEqual(JOBS[fn].length);
@@ -238,13 +181,13 @@ describe('dynamodb:LeadingKeys conditions against the store’s real requests', 
 
     expect(listed[0]).toEqual({
       action: 'dynamodb:Query',
-      resource: `TABLE/index/${TABLE.userIndex}`,
+      resource: 'index',
       leadingKeys: ['main#pocketid#carol'],
     });
     expect(listed[1]?.action).toBe('dynamodb:BatchGetItem');
     expect(listed[1]?.leadingKeys.sort()).toEqual(keys.sort());
     expect(everywhere).toEqual([
-      { action: 'dynamodb:Query', resource: `TABLE/index/${TABLE.userIndex}`, leadingKeys: ['main#pocketid#nobody'] },
+      { action: 'dynamodb:Query', resource: 'index', leadingKeys: ['main#pocketid#nobody'] },
     ]);
   });
 
@@ -263,21 +206,21 @@ describe('dynamodb:LeadingKeys conditions against the store’s real requests', 
     const calls = await record(run);
 
     expect(calls.length).toBeGreaterThan(0);
-    expect(calls.some((c) => !allowed(policies[fn], c))).toBe(true);
+    expect(calls.some((c) => !allows(policies[fn], c))).toBe(true);
   });
 
   it("denies a query for a user of a provider or portal that is not configured (the index partition key's prefix)", () => {
-    const query = (uid: string): Call => ({
+    const query = (uid: string): TableCall => ({
       action: 'dynamodb:Query',
-      resource: `TABLE/index/${TABLE.userIndex}`,
+      resource: 'index',
       leadingKeys: [uid],
     });
 
     for (const fn of ['login', 'callback'] as const) {
-      expect(allowed(policies[fn], query('ops#pocketid#bob'))).toBe(true);
-      expect(allowed(policies[fn], query('main#github#alice'))).toBe(false);
-      expect(allowed(policies[fn], query('other#pocketid#alice'))).toBe(false);
-      expect(allowed(policies[fn], query('s#x'))).toBe(false);
+      expect(allows(policies[fn], query('ops#pocketid#bob'))).toBe(true);
+      expect(allows(policies[fn], query('main#github#alice'))).toBe(false);
+      expect(allows(policies[fn], query('other#pocketid#alice'))).toBe(false);
+      expect(allows(policies[fn], query('s#x'))).toBe(false);
     }
   });
 });

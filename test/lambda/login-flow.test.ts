@@ -115,4 +115,33 @@ describe('a full login through the Lambda handlers alone', () => {
     expect(replay?.setCookies).toEqual([]);
     expect(replay?.result?.cookies).toEqual([]);
   });
+
+  it("lists the user's sessions and logs out everywhere: the login role's index and batch statements", async () => {
+    // Prepare: two sessions of one user.
+    await browser('api').login(APP, 'carol');
+    const b = browser('functionUrl');
+    await b.login(APP, 'carol');
+
+    // Act: the signed-in page lists them (Query on byUser + BatchGetItem), logout everywhere ends them
+    // (Query + BatchWriteItem).
+    const page = await b.request('https://auth.example.com/portals/main/authenticated');
+    const everywhere = await b.request('https://auth.example.com/portals/main/logout?everywhere=1', {
+      method: 'POST',
+      contentType: 'application/x-www-form-urlencoded',
+      body: 'submit=1',
+    });
+
+    // Assess
+    expect(page.fn).toBe('login');
+    expect(page.status).toBe(200);
+    expect(everywhere.status).toBe(303);
+    expect(everywhere.headers.location).toBe(
+      'https://auth.example.com/portals/main?logout=1&sessions=2&provider=pocketid',
+    );
+  });
+
+  it("sent the store nothing the functions' roles do not allow (the IAM stand-in, dev/iam-gate.ts)", () => {
+    expect(deployment.aws.iam.denied).toEqual([]);
+    expect(deployment.aws.iam.checked).toBeGreaterThan(20);
+  });
 });
