@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../shared/config/errors.js';
@@ -29,6 +30,8 @@ Options:
       --demo-idp-port <n>      port of the demo's development identity provider (default 4183)
       --check                  load the config, fetch every provider's discovery document and JWKS, print one
                                OK/FAIL line per provider and exit (0: all OK, 1: a problem)
+      --health                 ask the server this config (and --port/--bind) describes for GET /healthz and
+                               exit 0 when it answers 204, else 1 (a container HEALTHCHECK; contacts no provider)
   -h, --help                   show this help`;
 
 async function main(): Promise<void> {
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
       'demo-app-port': { type: 'string' },
       'demo-idp-port': { type: 'string' },
       check: { type: 'boolean' },
+      health: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -76,6 +80,17 @@ async function main(): Promise<void> {
     const { config } = loadConfigFile(file, { env, logsToTerminal: process.stdout.isTTY === true });
     console.log(`Configuration OK: ${file}`);
     process.exitCode = (await checkProviders(config)) ? 0 : 1;
+    return;
+  }
+
+  if (values.health) {
+    // The demo (no config file) serves on 127.0.0.1:4181 unless --port says otherwise.
+    const server = file
+      ? loadConfigFile(file, { env, logsToTerminal: false }).config.server
+      : { bind: '127.0.0.1', port: 4181 };
+    const url = await probeHealth({ bind: values.bind ?? server.bind, port: port ?? server.port });
+    console.log(url ? `healthy: ${url}` : 'unhealthy: GET /healthz did not answer 204');
+    process.exitCode = url ? 0 : 1;
     return;
   }
 
@@ -176,6 +191,34 @@ function portFlag(flag: string, value: string | undefined): number | undefined {
   if (!(Number.isInteger(port) && port >= 0 && port < 65536))
     throw new StartupError(`${flag}: '${value}' is not a port (0-65535)`);
   return port;
+}
+
+/**
+ * `--health`: GET /healthz on the listening address (a wildcard bind is asked on loopback), over HTTP and then HTTPS
+ * (server TLS may come from files next to the config). The certificate is not checked: this asks a local process
+ * whether it is up, not who it is.
+ * @returns the URL that answered 204, or undefined
+ */
+async function probeHealth(server: { bind: string; port: number }): Promise<string | undefined> {
+  const host = server.bind === '0.0.0.0' ? '127.0.0.1' : server.bind === '::' ? '::1' : server.bind;
+  const base = `${host.includes(':') ? `[${host}]` : host}:${server.port}/healthz`;
+  const { request } = await import('node:https');
+  const get = (url: string) =>
+    new Promise<number | undefined>((resolve) => {
+      const req = (url.startsWith('https:') ? request : httpRequest)(
+        url,
+        { rejectUnauthorized: false, timeout: 5000 },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      );
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(undefined));
+      req.end();
+    });
+  for (const url of [`http://${base}`, `https://${base}`]) if ((await get(url)) === 204) return url;
+  return undefined;
 }
 
 /** A start-up problem said in one line, without a stack trace. */

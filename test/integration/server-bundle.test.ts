@@ -2,7 +2,7 @@
  * The production entry point: `node dist/server.mjs` (built by `npm run build`, and by the test setup when stale)
  * serves the same CLI as `npm start` without a TypeScript transform.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,15 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
+
+/** `node dist/server.mjs --health …`: exit code and standard output. */
+function health(args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BUNDLE, '--health', ...args], { timeout: 30_000 }, (err, stdout) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
+    );
+  });
+}
 
 describe('node dist/server.mjs', () => {
   it('serves a config file: logs the listening URL and answers /healthz with 204', async () => {
@@ -52,9 +61,17 @@ describe('node dist/server.mjs', () => {
       proc?.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
     });
     const res = await fetch(`${url}/healthz`);
+    const port = new URL(url).port;
+    const healthy = await health(['--config', file, '--port', port, '--bind', '127.0.0.1']);
+    proc.kill('SIGKILL');
+    await new Promise((r) => proc?.once('close', r));
+    const stopped = await health(['--config', file, '--port', port, '--bind', '127.0.0.1']);
 
     // Assess
     expect(res.status).toBe(204);
+    // --health (the container HEALTHCHECK) asks the address the config and flags describe.
+    expect(healthy).toEqual({ code: 0, stdout: `healthy: http://127.0.0.1:${port}/healthz\n` });
+    expect(stopped).toEqual({ code: 1, stdout: 'unhealthy: GET /healthz did not answer 204\n' });
   });
 
   it('loads the demo and its oidc-provider only when it runs the demo (they are in a lazily imported chunk)', () => {
