@@ -21,6 +21,7 @@ import { TABLE_SCHEMA } from '../shared/sessions/table.js';
 import { AssertionKeys } from './assertion-keys.js';
 import { stageAsset } from './assets.js';
 import { type AwsConfig, bundledConfig, loadAwsConfig, type ProviderPlan } from './aws-config.js';
+import { addDashboard } from './dashboard.js';
 import { validationError } from './errors.js';
 import { addLimitAlarms, type Limits, type LimitsProps, resolveLimits } from './limits.js';
 import { callbackUrls, checkUrls, traefikMiddleware } from './outputs.js';
@@ -113,6 +114,12 @@ export interface ForwardAuthProps {
    * @default - the alarms only show in CloudWatch
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * A CloudWatch dashboard: requests, forward-auth decisions, latency p50/p99, cold starts, throttles and logins by
+   * result (infra/dashboard.ts). Dashboards cost $3 a month each beyond the free three.
+   * @default false
+   */
+  readonly dashboard?: boolean;
 }
 
 /** A Secrets Manager secret the stack created for a provider; its value is put by the operator after deploying. */
@@ -151,6 +158,8 @@ export class ForwardAuth extends Construct {
   readonly assertionKeys?: AssertionKeys;
   /** The limits in force (DEFAULT_LIMITS with `props.limits` applied). */
   readonly limits: Limits;
+  /** The CloudWatch dashboard, when `dashboard` is set. */
+  readonly dashboard?: cloudwatch.Dashboard;
   /** CloudWatch alarms on throttles, concurrency and consumed write units. */
   readonly alarms: cloudwatch.Alarm[];
 
@@ -342,6 +351,10 @@ export class ForwardAuth extends Construct {
       table: this.table,
       topic: props.alarmTopic,
     });
+    if (props.dashboard)
+      this.dashboard = addDashboard(this, {
+        functions: { verify: this.verifyFunction, login: this.loginFunction, callback: this.callbackFunction },
+      });
 
     Validations.of(this.httpApi).acknowledge({
       id: 'AwsSolutions-APIG4',

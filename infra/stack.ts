@@ -56,6 +56,12 @@ export class ForwardAuthStack extends Stack {
       'Traefik dynamic configuration (YAML) with one forwardAuth middleware per portal',
     );
     out('TableName', fa.table.tableName, 'Sessions and login states');
+    if (fa.dashboard)
+      out(
+        'DashboardUrl',
+        `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${fa.dashboard.dashboardName}`,
+        'CloudWatch dashboard: requests, decisions, latency, cold starts, throttles, logins',
+      );
     if (fa.domain && !props.hostedZoneId)
       out('ApiDomainTarget', fa.domain.regionalDomainName, `Point ${props.domainName} at this name (CNAME or alias)`);
 

@@ -80,6 +80,8 @@ const stageSchema = z.strictObject({
       tableMaxWriteRequestUnits: z.number().int().min(1).optional(),
     })
     .optional(),
+  /** A CloudWatch dashboard of the stack (infra/dashboard.ts). */
+  dashboard: z.boolean().optional(),
   /** SNS topic the limit alarms notify. */
   alarmTopicArn: z
     .string()
@@ -180,6 +182,7 @@ export function resolveStage(
       identityAssertionKeyRotation: s.identityAssertionKeyRotation,
       limits: s.limits,
       alarmTopicArn: s.alarmTopicArn,
+      dashboard: s.dashboard,
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * AWS's CloudFormation linter (cfn-lint) on every template this project can synthesize: the default stage, each
  * stage of cdk.json and stages.local.json, a stage with DynamoDB replicas and a custom domain, and AwsWebIdentity
- * with outbound web identity federation enabled. `npm run cfn-lint [-- --out DIR]`; .ci/run counts one test per template.
+ * with outbound web identity federation enabled (and the CloudWatch dashboard). `npm run cfn-lint [-- --out DIR]`;
+ * .ci/run counts one test per template.
  *
  * A template passes when cfn-lint reports nothing but the accepted findings below (each with its reason, also listed
  * in the README). The last line is `cfn-lint: N passed, M failed`.
@@ -106,6 +107,7 @@ function variants(): Variant[] {
       configFile: webIdentityConfig,
       enableOutboundWebIdentityFederation: true,
       identityAssertionKeyRotation: 1,
+      dashboard: true,
     },
   });
   return list;
