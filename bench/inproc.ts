@@ -161,6 +161,8 @@ async function memoryMode(): Promise<void> {
       list: () => Promise.reject(new Error('read-only')),
       listForUser: () => Promise.reject(new Error('read-only')),
       revokeByKey: () => Promise.reject(new Error('read-only')),
+      claimRenewal: () => Promise.reject(new Error('read-only')),
+      renew: () => Promise.reject(new Error('read-only')),
     },
     now: Date.now,
   }) as unknown as Handler;

@@ -1,6 +1,14 @@
 import { LRUCache } from 'lru-cache';
 import { sha256 } from '../crypto.js';
-import type { Session, SessionFilter, SessionInventory, SessionStore, SessionSummary, UserRef } from './types.js';
+import type {
+  Session,
+  SessionFilter,
+  SessionInventory,
+  SessionRenewal,
+  SessionStore,
+  SessionSummary,
+  UserRef,
+} from './types.js';
 import type { SessionSecrets } from './vault.js';
 
 /** Marks "looked up, no such session" so misses are cached too (tokens are random and never reused). */
@@ -29,10 +37,10 @@ export class CachedSessionStore implements SessionStore, SessionInventory {
     if (options.ttl > 0) this.cache = new LRUCache({ max: options.max, ttl: options.ttl, ttlAutopurge: false });
   }
 
-  async get(token: string, now: number): Promise<Session | undefined> {
+  async get(token: string, now: number, options?: { fresh?: boolean }): Promise<Session | undefined> {
     if (!this.cache) return this.store.get(token, now);
     const key = sha256(token);
-    const hit = this.cache.get(key);
+    const hit = options?.fresh ? undefined : this.cache.get(key);
     if (hit !== undefined) return hit === MISSING || hit.expiresAt <= now ? undefined : hit;
     const before = this.revocations;
     const session = await this.store.get(token, now);
@@ -43,6 +51,18 @@ export class CachedSessionStore implements SessionStore, SessionInventory {
 
   create(session: Session, secrets?: SessionSecrets): Promise<string> {
     return this.store.create(session, secrets);
+  }
+
+  claimRenewal(token: string, now: number, leaseUntil: number): Promise<boolean> {
+    return this.store.claimRenewal(token, now, leaseUntil);
+  }
+
+  /** A renewed session is evicted, so this process's next check reads the new expiry and re-validation times. */
+  async renew(token: string, lease: number, renewal: SessionRenewal): Promise<boolean> {
+    const done = await this.store.renew(token, lease, renewal);
+    this.revocations++;
+    this.cache?.delete(sha256(token));
+    return done;
   }
 
   list(filter: SessionFilter, now: number): Promise<SessionSummary[]> {

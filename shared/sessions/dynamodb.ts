@@ -21,6 +21,7 @@ import type {
   Session,
   SessionFilter,
   SessionInventory,
+  SessionRenewal,
   SessionStore,
   SessionSummary,
   StateStore,
@@ -93,6 +94,8 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory, 
             profile: JSON.stringify(session.profile),
             createdAt: session.createdAt,
             expiresAt: session.expiresAt,
+            renewAt: session.renewAt,
+            validUntil: session.validUntil,
             domain: session.domain,
             [TABLE.ttlAttribute]: ttlSeconds(session.expiresAt),
             ua: session.device?.userAgent,
@@ -123,10 +126,77 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory, 
       profile: JSON.parse(String(item.profile)),
       createdAt: Number(item.createdAt),
       expiresAt: item.expiresAt,
+      ...(typeof item.renewAt === 'number' ? { renewAt: item.renewAt } : {}),
+      ...(typeof item.validUntil === 'number' ? { validUntil: item.validUntil } : {}),
       ...(item.ua || item.ip ? { device: { userAgent: optional(item.ua), ip: optional(item.ip) } } : {}),
       ...(typeof item.vault === 'string' ? { sealed: item.vault } : {}),
       ...(typeof item.domain === 'string' ? { domain: item.domain } : {}),
     };
+  }
+
+  async claimRenewal(token: string, now: number, leaseUntil: number): Promise<boolean> {
+    return this.conditionalUpdate({
+      Key: { [TABLE.partitionKey]: sessionKey(token) },
+      UpdateExpression: 'SET #r = :lease',
+      // Not revoked, not expired, and no other renewal holding it (a lease is a `renewAt` in the future).
+      ConditionExpression: 'attribute_exists(#pk) AND #e > :now AND (attribute_not_exists(#r) OR #r <= :now)',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#r': 'renewAt', '#e': 'expiresAt' },
+      ExpressionAttributeValues: { ':lease': leaseUntil, ':now': now },
+    });
+  }
+
+  async renew(token: string, lease: number, renewal: SessionRenewal): Promise<boolean> {
+    const names: Record<string, string> = {
+      '#pk': TABLE.partitionKey,
+      '#e': 'expiresAt',
+      '#ttl': TABLE.ttlAttribute,
+      '#r': 'renewAt',
+      '#v': 'validUntil',
+    };
+    const values: Record<string, unknown> = {
+      ':e': renewal.expiresAt,
+      ':ttl': ttlSeconds(renewal.expiresAt),
+      ':lease': lease,
+    };
+    const set = ['#e = :e', '#ttl = :ttl'];
+    const remove: string[] = [];
+    for (const [name, value] of [
+      ['#r', renewal.renewAt],
+      ['#v', renewal.validUntil],
+    ] as const)
+      if (value === undefined) remove.push(name);
+      else {
+        values[`:${name.slice(1)}`] = value;
+        set.push(`${name} = :${name.slice(1)}`);
+      }
+    if (renewal.profile) {
+      names['#pf'] = 'profile';
+      values[':pf'] = JSON.stringify(renewal.profile);
+      set.push('#pf = :pf');
+    }
+    if (renewal.secrets && (renewal.secrets.idToken || renewal.secrets.refreshToken)) {
+      names['#vault'] = 'vault';
+      values[':vault'] = seal(token, renewal.secrets);
+      set.push('#vault = :vault');
+    }
+    return this.conditionalUpdate({
+      Key: { [TABLE.partitionKey]: sessionKey(token) },
+      UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+      ConditionExpression: 'attribute_exists(#pk) AND #r = :lease',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /** An UpdateItem whose condition may fail: false then, a DependencyError for anything else. */
+  private async conditionalUpdate(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
+    try {
+      await this.doc.send(new UpdateCommand({ TableName: this.tableName, ...input }));
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw new DependencyError('DynamoDB UpdateItem', err);
+    }
   }
 
   async list(filter: SessionFilter, now: number): Promise<SessionSummary[]> {
@@ -374,6 +444,10 @@ const SUMMARY_NAMES = {
   '#ip': 'ip',
 };
 const SUMMARY_PROJECTION = '#k, #po, #pr, #pf, #c, #e, #ua, #ip';
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
+}
 
 function optional(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;

@@ -11,6 +11,13 @@ export interface Session {
   createdAt: number;
   /** ms since epoch; checked on every read because DynamoDB TTL deletion is lazy. */
   expiresAt: number;
+  /**
+   * ms since epoch: from then on a browser navigation is sent through the renew route (extension, re-validation;
+   * `renewal.ts`). Absent when the portal has neither `sessionMaxLifetime` nor `revalidateInterval`.
+   */
+  renewAt?: number;
+  /** ms since epoch: past it the session is not accepted until re-validated (`revalidateInterval`). */
+  validUntil?: number;
   /** The browser at login, for the session inventory: User-Agent and client IP, truncated. */
   device?: Device;
   /**
@@ -89,13 +96,32 @@ export interface LoginState {
   bindingHash: string;
   /** Id of the state cookie (`tf_state_<portal>_<id>`) that started this login. */
   cookieId: string;
+  /**
+   * A silent re-validation (`prompt=none`) of the browser's current session, not a new sign-in: the callback renews
+   * that session under this lease (`SessionStore.claimRenewal`) instead of creating one.
+   */
+  renewLease?: number;
   createdAt: number;
   expiresAt: number;
 }
 
 export interface SessionReader {
-  /** The session for a cookie token, or undefined when unknown, revoked or expired at `now`. */
-  get(token: string, now: number): Promise<Session | undefined>;
+  /**
+   * The session for a cookie token, or undefined when unknown, revoked or expired at `now`. `fresh`: bypass the
+   * verify cache (a session due for renewal may have been renewed by another function since it was cached).
+   */
+  get(token: string, now: number, options?: { fresh?: boolean }): Promise<Session | undefined>;
+}
+
+/** What a renewal writes (`renewal.ts` computes the times; the profile and tokens come from the provider). */
+export interface SessionRenewal {
+  expiresAt: number;
+  renewAt?: number;
+  validUntil?: number;
+  /** The profile as the provider now describes the user (re-validation); absent: unchanged. */
+  profile?: Profile;
+  /** The provider's new tokens (a rotated refresh token, a new ID token), sealed under the session token. */
+  secrets?: SessionSecrets;
 }
 
 export interface SessionStore extends SessionReader {
@@ -108,6 +134,16 @@ export interface SessionStore extends SessionReader {
   revoke(token: string): Promise<void>;
   /** "Log out everywhere": deletes every session of a user (of that provider only) in a portal; returns how many. */
   revokeAllForUser(user: UserRef): Promise<number>;
+  /**
+   * Takes the session's renewal for one caller until `leaseUntil` (its `renewAt` moves there): false when the session
+   * is gone or another renewal holds it, so two tabs never spend one refresh token twice.
+   */
+  claimRenewal(token: string, now: number, leaseUntil: number): Promise<boolean>;
+  /**
+   * Writes a renewal made under the lease `lease` (the `leaseUntil` of {@link claimRenewal}); false when the session
+   * was revoked or the lease lost meanwhile (nothing is written: a revoked session stays revoked).
+   */
+  renew(token: string, lease: number, renewal: SessionRenewal): Promise<boolean>;
 }
 
 export type ConsumeResult =

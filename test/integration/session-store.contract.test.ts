@@ -152,6 +152,48 @@ describe.each(implementations)('session store contract: %s', (_name, make) => {
     expect(table).not.toContain('refresh-value');
   });
 
+  it('gives a due renewal to one caller at a time, and writes it only under that lease', async () => {
+    const due = { ...session('renewing'), renewAt: T0 - 1, validUntil: T0 + 600_000 };
+    const token = await impl.sessions.create(due, { idToken: 'old-id', refreshToken: 'old-rt' });
+    const lease = T0 + 60_000;
+
+    const claims = await Promise.all([1, 2, 3].map(() => impl.sessions.claimRenewal(token, T0, lease)));
+    const stale = await impl.sessions.renew(token, lease + 1, { expiresAt: T0 + 7200_000 });
+    const done = await impl.sessions.renew(token, lease, {
+      expiresAt: T0 + 7200_000,
+      renewAt: T0 + 3600_000,
+      validUntil: T0 + 1200_000,
+      profile: profile('renewing'),
+      secrets: { idToken: 'new-id', refreshToken: 'new-rt' },
+    });
+    const read = await impl.sessions.get(token, T0, { fresh: true });
+
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(stale).toBe(false);
+    expect(done).toBe(true);
+    expect(read).toMatchObject({
+      createdAt: T0,
+      expiresAt: T0 + 7200_000,
+      renewAt: T0 + 3600_000,
+      validUntil: T0 + 1200_000,
+    });
+    expect(unseal(token, read?.sealed)).toEqual({ idToken: 'new-id', refreshToken: 'new-rt' });
+    // Nothing is due now: a second claim finds the new renewAt in the future.
+    expect(await impl.sessions.claimRenewal(token, T0, lease)).toBe(false);
+  });
+
+  it('never brings back a session revoked while its renewal was in flight', async () => {
+    const token = await impl.sessions.create({ ...session('revoked-renewal'), renewAt: T0 - 1 });
+    expect(await impl.sessions.claimRenewal(token, T0, T0 + 60_000)).toBe(true);
+
+    await impl.sessions.revoke(token);
+    const done = await impl.sessions.renew(token, T0 + 60_000, { expiresAt: T0 + 7200_000 });
+
+    expect(done).toBe(false);
+    expect(await impl.sessions.get(token, T0, { fresh: true })).toBeUndefined();
+    expect(await impl.sessions.claimRenewal(token, T0, T0 + 60_000)).toBe(false);
+  });
+
   it("lists a user's live sessions in a portal, newest first, and ends one by its stored key", async () => {
     const older = await impl.sessions.create({ ...session('inventory'), createdAt: T0 - 2000 });
     const newer = await impl.sessions.create({ ...session('inventory'), createdAt: T0 - 1000 });

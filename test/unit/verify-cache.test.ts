@@ -50,6 +50,16 @@ class FakeStore implements SessionStore, SessionInventory {
     return [];
   }
 
+  async claimRenewal(): Promise<boolean> {
+    return true;
+  }
+
+  async renew(token: string, _lease: number, renewal: { expiresAt: number }): Promise<boolean> {
+    const item = this.items.get(token);
+    if (item) this.items.set(token, { ...item, expiresAt: renewal.expiresAt });
+    return item !== undefined;
+  }
+
   async listForUser(): Promise<SessionSummary[]> {
     return [];
   }
