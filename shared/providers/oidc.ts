@@ -5,7 +5,7 @@ import { isLoopbackHost } from '../config/names.js';
 import type { OIDCFamilyConfig, OIDCProviderConfig } from '../config/types.js';
 import { type Profile, profileFromClaims } from '../profile.js';
 import type { SecretResolver } from '../secrets/resolver.js';
-import type { AuthorizationRequest, CodeExchange, OAuthProvider, SignIn } from './provider.js';
+import type { AuthorizationRequest, CodeExchange, OAuthProvider, Refreshed, SignIn } from './provider.js';
 import { ProviderError } from './provider.js';
 import { createProviderFetch } from './tls.js';
 
@@ -74,6 +74,7 @@ export class OIDCProvider implements OAuthProvider {
       state: req.state,
       nonce: req.nonce,
     };
+    if (req.prompt) params.prompt = req.prompt;
     if (req.codeVerifier) {
       params.code_challenge = await client.calculatePKCECodeChallenge(req.codeVerifier);
       params.code_challenge_method = 'S256';
@@ -127,6 +128,21 @@ export class OIDCProvider implements OAuthProvider {
     }
     const sid = typeof idClaims?.sid === 'string' && idClaims.sid !== '' ? idClaims.sid : undefined;
     return { profile, idToken, refreshToken, sid };
+  }
+
+  /**
+   * The refresh-token grant (re-validation). A new ID token is validated by openid-client and must name the same
+   * user; its claims become the profile. Errors are thrown as openid-client raised them, for `exchangeFailure`.
+   */
+  async refresh(refreshToken: string): Promise<Refreshed> {
+    const cfg = await this.getConfiguration();
+    const tokens = await client.refreshTokenGrant(cfg, refreshToken);
+    const claims = tokens.claims() as Record<string, unknown> | undefined;
+    return {
+      ...(claims ? { profile: this.toProfile(claims) } : {}),
+      idToken: tokens.id_token,
+      refreshToken: tokens.refresh_token ?? refreshToken,
+    };
   }
 
   /**

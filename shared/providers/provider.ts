@@ -9,6 +9,8 @@ export interface AuthorizationRequest {
   nonce: string;
   /** PKCE verifier; the S256 challenge is derived from it. Absent when PKCE is off. */
   codeVerifier?: string;
+  /** `none`: a silent re-validation; the provider answers at once, with a code or with `error=login_required`. */
+  prompt?: 'none';
 }
 
 export interface CodeExchange {
@@ -30,6 +32,15 @@ export interface SignIn {
   sid?: string;
 }
 
+/** What a refresh-token grant yields (re-validation): the provider still knows and accepts the user. */
+export interface Refreshed {
+  /** From the new ID token, when the provider issued one; else the session keeps its profile. */
+  profile?: Profile;
+  idToken?: string;
+  /** The refresh token to use next time (rotated, or the same one). */
+  refreshToken: string;
+}
+
 /** An OAuth2/OIDC identity provider as the login and callback use cases see it. */
 export interface OAuthProvider {
   readonly config: ProviderConfig;
@@ -48,6 +59,12 @@ export interface OAuthProvider {
    * path, or what discovery advertised.
    */
   endSessionEndpoint(): Promise<URL | undefined>;
+  /**
+   * The refresh-token grant, for re-validation (`revalidateInterval`). Absent where a provider offers none.
+   * @throws the openid-client error: an OAuth error response (`invalid_grant`: the user or grant is gone) or a network
+   *   failure, told apart by `exchangeFailure`
+   */
+  refresh?(refreshToken: string): Promise<Refreshed>;
 }
 
 /** The providers of every portal, built once per process (see `registry.ts`); the login and callback use cases read it. */
