@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import Provider, { type Configuration } from 'oidc-provider';
+import Provider, { type Configuration, interactionPolicy } from 'oidc-provider';
 import {
   type FederatedAuthEvent,
   type FederatedIdentity,
@@ -122,7 +122,22 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'dev', use: 'sig', alg: 'RS256' };
 
+  // A session whose account `findAccount` no longer finds (a user disabled or removed since) must sign in again, as at
+  // a real provider: a silent `prompt=none` authorization then answers `login_required` (oidc-provider would
+  // otherwise go on to the consent check, which needs the account, and fail with a server error).
+  const policy = interactionPolicy.base();
+  policy
+    .get('login')
+    ?.checks.add(
+      new interactionPolicy.Check('account_gone', "The session's account no longer exists", (ctx) =>
+        ctx.oidc.session?.accountId && !ctx.oidc.account
+          ? interactionPolicy.Check.REQUEST_PROMPT
+          : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+      ),
+    );
+
   const provider = new Provider(issuer, {
+    interactions: { policy },
     clients: [...opts.clients, ...federatedClients.map((clientId) => ({ clientId }))].map((c: IdpClient) => {
       const internal = internalSecrets.get(c.clientId);
       const secret = internal ?? c.clientSecret;
