@@ -62,6 +62,11 @@ export const ROUTES = {
     format: 'page',
     loginFlow: true,
   },
+  /**
+   * Session extension and re-validation (`sessionMaxLifetime`, `revalidateInterval`): the check sends a browser here
+   * when its session is due. The callback function serves it: the refresh-token grant needs the client credential.
+   */
+  renew: { method: 'GET', scope: 'portal', suffix: '/oauth2/renew', fn: 'callback', format: 'page' },
   /** OpenID Connect Back-Channel Logout: the provider's server calls it (the callback function reads its JWKS). */
   backchannelLogout: {
     method: 'POST',

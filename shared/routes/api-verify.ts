@@ -2,6 +2,7 @@ import type { PortalConfig } from '../config/types.js';
 import { badRequest, unauthorized } from '../http/errors.js';
 import { matchHost } from '../http/hosts.js';
 import { jsonResponse } from '../http/responses.js';
+import { renewalState } from '../sessions/renewal.js';
 import { isWellFormedToken } from '../sessions/tokens.js';
 import type { SessionReader } from '../sessions/types.js';
 import { profileClaims } from './claims.js';
@@ -23,8 +24,15 @@ export async function apiVerifyRoute(deps: ApiVerifyDeps, req: Request, portal: 
 
   const token = (req.headers.get('authorization') ?? '').replace(/^bearer\s+/i, '').trim();
   if (!token) throw unauthorized('Not authenticated');
-  const session = isWellFormedToken(token) ? await deps.sessions.get(token, deps.now()) : undefined;
-  if (!session || session.portal !== portal.name || !findProvider(portal, session.provider))
+  const now = deps.now();
+  const session = isWellFormedToken(token) ? await deps.sessions.get(token, now) : undefined;
+  // A session past its re-validation deadline (`revalidateInterval`) is not valid until a browser renews it.
+  if (
+    !session ||
+    session.portal !== portal.name ||
+    !findProvider(portal, session.provider) ||
+    renewalState(session, now) === 'required'
+  )
     throw unauthorized('Access token is invalid');
 
   const audience =

@@ -1,9 +1,10 @@
 import { ROUTES } from '../config/routes.js';
+import type { ProviderConfig } from '../config/types.js';
 import { randomId, safeEqual, sha256 } from '../crypto.js';
 import { badRequest, notFound, unauthorized, withHint } from '../http/errors.js';
 import { redirect } from '../http/responses.js';
-import type { ProviderRegistry } from '../providers/provider.js';
-import type { StateStore } from '../sessions/types.js';
+import type { OAuthProvider, ProviderRegistry } from '../providers/provider.js';
+import type { LoginState, StateStore } from '../sessions/types.js';
 import { type CoreDeps, findProvider, type PortalRequest, portalUri } from './context.js';
 import { exchangeFailure } from './exchange-failure.js';
 import {
@@ -51,36 +52,61 @@ export async function providersRoute(deps: LoginDeps, pr: PortalRequest, provide
   if (!safeEqual(cookie.nonce, nonce))
     throw withHint(unauthorized('Parameters in state cookie do not match state token'), hint);
 
-  // 3. The single-use login state; `stateId` names this attempt (a later start for the same cookie replaces it).
+  // 3-4. The single-use login state, then off to the provider.
+  let url: URL;
+  try {
+    url = await startAuthorization(deps, pr, providerConfig, provider, {
+      returnUrl,
+      cookieId: id,
+      secret: cookie.secret,
+    });
+  } catch (err) {
+    throw withHint(err as Error, hint);
+  }
+  return redirect(303, url.href, `Redirecting to ${providerConfig.displayName}`);
+}
+
+/**
+ * Stores the single-use login state (PKCE verifier, OIDC nonce, binding hash; TTL = authenticationTimeout) under a new
+ * attempt id and returns the provider's authorization URL. Also starts a silent re-validation (`renewLease`:
+ * `prompt=none`, and the callback renews the browser's session instead of creating one).
+ */
+export async function startAuthorization(
+  deps: LoginDeps,
+  pr: PortalRequest,
+  providerConfig: ProviderConfig,
+  provider: OAuthProvider,
+  login: { returnUrl: string; cookieId: string; secret: string; renewLease?: number },
+): Promise<URL> {
   const now = deps.now();
   const stateId = randomId(16);
   const redirectUri = `${portalUri(deps, pr)}${ROUTES.callback.suffix}`;
-  const loginState = {
+  const loginState: LoginState = {
     portal: pr.portal.name,
     provider: providerConfig.name,
-    returnUrl,
+    returnUrl: login.returnUrl,
     redirectUri,
     codeVerifier: providerConfig.enablePKCE ? randomId(32) : undefined,
     nonce: randomId(16),
-    bindingHash: sha256(cookie.secret),
-    cookieId: id,
+    bindingHash: sha256(login.secret),
+    cookieId: login.cookieId,
     createdAt: now,
     expiresAt: now + pr.portal.authenticationTimeout,
+    ...(login.renewLease !== undefined ? { renewLease: login.renewLease } : {}),
   };
   await deps.states.putState(stateId, loginState);
 
-  // 4. Off to the provider; the OAuth state keeps upstream's `<provider>~<cookie id>~<random>` shape. Building the
-  // URL may need the provider's discovery document: a provider that cannot be reached is a 502, as at the callback.
-  let url: URL;
+  // The OAuth state keeps upstream's `<provider>~<cookie id>~<random>` shape. Building the URL may need the
+  // provider's discovery document: a provider that cannot be reached is a 502, as at the callback.
   try {
-    url = await provider.authorizationUrl({
+    return await provider.authorizationUrl({
       redirectUri,
-      state: oauthState.encode({ provider: providerConfig.name, cookieId: id, stateId }),
+      state: oauthState.encode({ provider: providerConfig.name, cookieId: login.cookieId, stateId }),
       nonce: loginState.nonce,
       codeVerifier: loginState.codeVerifier,
+      ...(login.renewLease !== undefined ? { prompt: 'none' as const } : {}),
     });
   } catch (err) {
-    throw withHint(exchangeFailure(err), hint);
+    throw exchangeFailure(err);
   }
-  return redirect(303, url.href, `Redirecting to ${providerConfig.displayName}`);
 }

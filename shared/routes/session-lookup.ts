@@ -1,5 +1,6 @@
 import type { ProviderConfig } from '../config/types.js';
 import { deleteCookie } from '../http/cookies.js';
+import { renewalState } from '../sessions/renewal.js';
 import { isWellFormedToken } from '../sessions/tokens.js';
 import type { Session, SessionReader } from '../sessions/types.js';
 import { type CoreDeps, cookieScope, findProvider, type PortalRequest, sessionCookieName } from './context.js';
@@ -13,6 +14,16 @@ export interface SessionLookup {
   clear: string[];
 }
 
+export interface LookupOptions {
+  /** Bypass the verify cache (`SessionReader.get`). */
+  fresh?: boolean;
+  /**
+   * Also return a session past its re-validation deadline (`revalidateInterval`): the check and the renew route
+   * decide what to do with it. Elsewhere it counts as no session until it is re-validated.
+   */
+  unvalidated?: boolean;
+}
+
 /**
  * The portal session of a request. A session only counts for the portal it was created in, while its provider is
  * still configured there, and under the configured domain it was issued for: a browser may hold one session cookie
@@ -23,6 +34,7 @@ export interface SessionLookup {
 export async function currentSession(
   deps: CoreDeps & { sessions: SessionReader },
   pr: PortalRequest,
+  options: LookupOptions = {},
 ): Promise<SessionLookup> {
   const name = sessionCookieName(deps, pr.portal);
   const tokens = sessionTokens(pr, name);
@@ -33,9 +45,12 @@ export async function currentSession(
       pr.log.warn('Session cookie may be malformed or tampered with');
       continue;
     }
-    const session = await deps.sessions.get(token, deps.now());
+    const now = deps.now();
+    const session = await deps.sessions.get(token, now, options.fresh ? { fresh: true } : undefined);
     const provider = session?.portal === pr.portal.name ? findProvider(pr.portal, session.provider) : undefined;
     if (!session || !provider) continue;
+    // Past its re-validation deadline a session counts only where it can be renewed; its cookie stays for that.
+    if (!options.unvalidated && renewalState(session, now) === 'required') return { clear: [] };
     // Sessions stored before `domain` existed, and hosts outside configured domains, are not domain-bound.
     if (session.domain !== undefined && pr.host.domain !== undefined && session.domain !== pr.host.domain) {
       foreign = session.domain;

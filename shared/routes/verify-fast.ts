@@ -1,7 +1,7 @@
 /**
  * The forward-auth check's fast path (issue 11): a signed-in check with a valid session is answered without web
  * Request/Headers/Response objects, routing, URL parsing or a child logger, from parts prepared once per cached
- * session. Anything else (no or bad session cookie, a query string such as `?if=` or `?html=1`, the condition header,
+ * session. Anything else (no or bad session cookie, a session due for renewal, a query string such as `?if=` or `?html=1`, the condition header,
  * a portal with an identity assertion or tailscaleWhois, a request the core would refuse) returns `undefined` and takes the core's
  * path, so both answer byte for byte the same (test/integration/verify-fast.test.ts compares them).
  */
@@ -11,6 +11,7 @@ import type { PortalConfig } from '../config/types.js';
 import { cookiesWithout } from '../http/cookies.js';
 import { readForwardedFrom } from '../http/forwarded.js';
 import { matchHost } from '../http/hosts.js';
+import { renewalState } from '../sessions/renewal.js';
 import { isWellFormedToken } from '../sessions/tokens.js';
 import type { Session, SessionReader } from '../sessions/types.js';
 import { type CoreDeps, findProvider, STATE_COOKIE_PREFIX, sessionCookieName } from './context.js';
@@ -106,8 +107,11 @@ export function createFastVerify(
     } catch {
       return undefined;
     }
-    const session = await deps.sessions.get(token, deps.now());
+    const now = deps.now();
+    const session = await deps.sessions.get(token, now);
     if (!session || session.portal !== route.portal.name) return undefined;
+    // Due for extension or re-validation (or past its deadline): the core decides between 200, renew and 401.
+    if (renewalState(session, now) !== 'ok') return undefined;
     // A session issued for another configured domain: the core answers (303 to sign in there; DESIGN §3.12).
     if (session.domain !== undefined && domain !== undefined && session.domain !== domain) return undefined;
     let parts = prepared.get(session);

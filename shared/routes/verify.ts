@@ -10,6 +10,7 @@ import { jsonResponse, redirect, textResponse } from '../http/responses.js';
 import type { IdentityAssertions } from '../identity/assertion.js';
 import type { Profile } from '../profile.js';
 import type { TailscaleWhois } from '../providers/tailscale-whois.js';
+import { renewalState } from '../sessions/renewal.js';
 import type { Session, SessionReader } from '../sessions/types.js';
 import { type CoreDeps, isTruthy, type PortalRequest, portalUri, STATE_COOKIE_PREFIX } from './context.js';
 import { deniedPage } from './denied-page.js';
@@ -17,6 +18,7 @@ import { identityHeaders } from './identity-header-values.js';
 import { readLogoutNotice } from './logout-notice.js';
 import { currentSession } from './session-lookup.js';
 import {
+  encodeReturnParam,
   isBrowserNavigation,
   isNonBrowserRequest,
   issueStateCookie,
@@ -45,15 +47,34 @@ export interface VerifyDeps extends CoreDeps {
 
 /**
  * `GET P`: the forward-auth check that Traefik calls on every request.
- * 1. A valid session → check the authorization condition → 200 with identity headers (403 when it fails).
+ * 1. A valid session → check the authorization condition → 200 with identity headers (403 when it fails). A session
+ *    due for extension or re-validation sends a browser navigation through `P/oauth2/renew` (303) first; past its
+ *    re-validation deadline it counts as no session for anything else.
  * 2. Otherwise, for a top-level browser navigation: (re)issue the state cookie for this return URL → 303 to sign-in.
  * 3. Anything else (API clients, XHR, sub-resources, nginx `auth_request`, `always401`): 401 with the sign-in URL and
  *    no cookie; that URL starts a login by itself when a browser navigates to it. Nothing is written to the database.
  */
 export async function verifyRoute(deps: VerifyDeps, pr: PortalRequest): Promise<Response> {
   // 1. Look up the session (cached per container); malformed or unknown cookies are cleared.
-  const { session, provider, token, clear } = await currentSession(deps, pr);
-  if (session && provider) return authorized(deps, pr, session, token ?? '', provider.displayName);
+  let lookup = await currentSession(deps, pr, { unvalidated: true });
+  const api = (pr.portal.always401 && pr.fwd.uri !== undefined) || isNonBrowserRequest(pr.req);
+  const navigation = !api && isTopLevelNavigation(pr.req);
+  let renewal = lookup.session ? renewalState(lookup.session, deps.now()) : 'ok';
+  // A session due for renewal may have been renewed since it was cached (the renew route runs in another function):
+  // read it again before sending the browser round, or before refusing it.
+  if (renewal !== 'ok' && (navigation || renewal === 'required')) {
+    lookup = await currentSession(deps, pr, { unvalidated: true, fresh: true });
+    renewal = lookup.session ? renewalState(lookup.session, deps.now()) : 'ok';
+  }
+  const { session, provider, token, clear } = lookup;
+
+  if (session && provider) {
+    // 1b. Extension or re-validation due: a browser navigation passes through the renew route (docs/sessions.md).
+    if (renewal !== 'ok' && navigation)
+      return redirect(303, renewUrl(deps, pr, checkedReturnUrl(deps, pr)), 'Renewing session');
+    // Past the re-validation deadline, anything else is refused as if signed out (step 3) until a browser renews it.
+    if (renewal !== 'required') return authorized(deps, pr, session, token ?? '', provider.displayName);
+  }
   // Tailscale: no sign-in step. The check itself asks tailscaled who the client is; when it cannot tell, a portal
   // with other providers goes on to their sign-in, one without answers here.
   if (pr.portal.tailscaleWhois) {
@@ -69,8 +90,7 @@ export async function verifyRoute(deps: VerifyDeps, pr: PortalRequest): Promise<
   // XHR, image or polling request would soon push the Cookie header past proxy limits (a "cookie bomb").
   // `always401` is for forward-auth checks (they carry X-Forwarded-Uri); a browser that opens the portal itself, as
   // it does after logout (`?logout=1`), still gets the sign-in page rather than a JSON error.
-  const api = (pr.portal.always401 && pr.fwd.uri !== undefined) || isNonBrowserRequest(pr.req);
-  if (!api && isTopLevelNavigation(pr.req)) {
+  if (navigation) {
     const { id, cookie, setCookies } = issueStateCookie(deps, pr, returnUrl);
     const signin = signinUrl(deps, pr, returnUrl, { id, nonce: cookie.nonce }, logout);
     return redirect(303, signin, 'Redirecting to sign-in page', [...clear, ...setCookies]);
@@ -80,6 +100,11 @@ export async function verifyRoute(deps: VerifyDeps, pr: PortalRequest): Promise<
   // relays only one, and the sign-in navigation issues the state cookie (within the budget) itself.
   const signin = signinUrl(deps, pr, returnUrl, undefined, logout);
   return jsonResponse(401, { error: 'Not authenticated', signinUrl: signin }, { [SIGNIN_URL_HEADER]: signin });
+}
+
+/** `P/oauth2/renew?return=<url>` on the auth host (served by the callback function). */
+function renewUrl(deps: CoreDeps, pr: PortalRequest, returnUrl: string): string {
+  return `${portalUri(deps, pr)}${ROUTES.renew.suffix}?return=${encodeReturnParam(returnUrl)}`;
 }
 
 /** Response header of a 401 carrying the absolute sign-in URL (for nginx `auth_request_set` and API clients). */

@@ -56,6 +56,9 @@ describe('apiRoutes', () => {
       'GET /auth/providers/{provider} login (login flow)',
       'GET /auth/portals/{portal}/oauth2/callback callback (login flow)',
       'GET /auth/oauth2/callback callback (login flow)',
+      // Session renewal: the refresh-token grant needs the client credential, which only callback reads.
+      'GET /auth/portals/{portal}/oauth2/renew callback',
+      'GET /auth/oauth2/renew callback',
       'POST /auth/portals/{portal}/oauth2/backchannel-logout callback',
       'POST /auth/oauth2/backchannel-logout callback',
     ]);
