@@ -7,6 +7,7 @@ import type {
   Session,
   SessionFilter,
   SessionInventory,
+  SessionRenewal,
   SessionStore,
   SessionSummary,
   StateStore,
@@ -39,6 +40,29 @@ export class MemoryStore implements SessionStore, SessionInventory, StateStore, 
 
   async revoke(token: string): Promise<void> {
     this.sessions.delete(sha256(token));
+  }
+
+  async claimRenewal(token: string, now: number, leaseUntil: number): Promise<boolean> {
+    const s = this.sessions.get(sha256(token));
+    if (!s || s.expiresAt <= now || (s.renewAt !== undefined && s.renewAt > now)) return false;
+    this.sessions.set(sha256(token), { ...s, renewAt: leaseUntil });
+    return true;
+  }
+
+  async renew(token: string, lease: number, renewal: SessionRenewal): Promise<boolean> {
+    const s = this.sessions.get(sha256(token));
+    if (!s || s.renewAt !== lease) return false;
+    const { renewAt: _r, validUntil: _v, ...rest } = s;
+    const sealed = renewal.secrets ? seal(token, renewal.secrets) : s.sealed;
+    this.sessions.set(sha256(token), {
+      ...rest,
+      expiresAt: renewal.expiresAt,
+      ...(renewal.renewAt !== undefined ? { renewAt: renewal.renewAt } : {}),
+      ...(renewal.validUntil !== undefined ? { validUntil: renewal.validUntil } : {}),
+      ...(renewal.profile ? { profile: renewal.profile } : {}),
+      ...(sealed ? { sealed } : {}),
+    });
+    return true;
   }
 
   async revokeAllForUser(user: UserRef): Promise<number> {
