@@ -1,7 +1,8 @@
 import type { RequestMetrics } from '../shared/app/base.js';
 import type { FunctionName } from './config-asset.js';
+import { METRICS_NAMESPACE } from './metric-names.js';
 
-export const METRICS_NAMESPACE = 'tfa-serverless';
+export { METRICS_NAMESPACE };
 
 /** CloudWatch takes at most 100 values per metric in one EMF document. */
 const MAX_VALUES = 100;

@@ -9,7 +9,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { FunctionName } from '../functions/config-asset.js';
-import { METRICS_NAMESPACE } from '../functions/metrics.js';
+import { METRICS_NAMESPACE } from '../functions/metric-names.js';
 
 const FUNCTIONS: FunctionName[] = ['verify', 'login', 'callback'];
 const PERIOD = Duration.minutes(1);
