@@ -26,7 +26,9 @@ export interface TableGrant {
  * - callback: `consumeState` (conditional DeleteItem of a login state, and GetItem after a failed one), `create`
  *   (PutItem of a session), `linkProviderSession` (UpdateItem of an `i#` record); back-channel logout: `claimOnce`
  *   (PutItem of a `j#` record), `takeProviderSession` (DeleteItem of an `i#` record), `listForUser` (BatchGetItem)
- *   and `revokeByKey` (DeleteItem of a session).
+ *   and `revokeByKey` (DeleteItem of a session); session renewal (`P/oauth2/renew`, and the callback of its silent
+ *   re-validation): `get` (GetItem of a session), `claimRenewal` and `renew` (conditional UpdateItem of a session),
+ *   `revoke` (DeleteItem of a session) and, for `prompt=none`, `putState` (PutItem of a login state).
  * login and callback also `Query` the byUser index (`userIndex`): "log out everywhere", the session list and
  * back-channel logout by `sub`.
  */
@@ -41,10 +43,10 @@ export const TABLE_ACCESS: Readonly<Record<FunctionName, { table: TableGrant[]; 
   },
   callback: {
     table: [
-      { actions: ['GetItem'], items: ['loginState'] },
+      { actions: ['GetItem'], items: ['loginState', 'session'] },
       { actions: ['DeleteItem'], items: ['loginState', 'session', 'providerSession'] },
-      { actions: ['PutItem'], items: ['session', 'logoutToken'] },
-      { actions: ['UpdateItem'], items: ['providerSession'] },
+      { actions: ['PutItem'], items: ['session', 'logoutToken', 'loginState'] },
+      { actions: ['UpdateItem'], items: ['providerSession', 'session'] },
       { actions: ['BatchGetItem'], items: ['session'] },
     ],
     userIndex: true,

@@ -108,7 +108,8 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory, 
     return token;
   }
 
-  async get(token: string, now: number): Promise<Session | undefined> {
+  /** Always strongly consistent, so `fresh` (bypass a cache) changes nothing here. */
+  async get(token: string, now: number, _options?: { fresh?: boolean }): Promise<Session | undefined> {
     const out = await this.call('GetItem', () =>
       this.doc.send(
         new GetCommand({

@@ -248,11 +248,12 @@ describe('IAM', () => {
   });
 
   it('lets the callback get/delete login states (l#), put sessions (s#) and back-channel records (i#, j#) only', () => {
+    // Session renewal (P/oauth2/renew) adds: get and update sessions, put login states (prompt=none).
     expect(tableStatements('ForwardAuthCallbackRole')).toEqual([
-      { actions: ['dynamodb:GetItem'], resource: 'TABLE', condition: keys('l#*') },
+      { actions: ['dynamodb:GetItem'], resource: 'TABLE', condition: keys('l#*', 's#*') },
       { actions: ['dynamodb:DeleteItem'], resource: 'TABLE', condition: keys('l#*', 's#*', 'i#*') },
-      { actions: ['dynamodb:PutItem'], resource: 'TABLE', condition: keys('s#*', 'j#*') },
-      { actions: ['dynamodb:UpdateItem'], resource: 'TABLE', condition: keys('i#*') },
+      { actions: ['dynamodb:PutItem'], resource: 'TABLE', condition: keys('s#*', 'j#*', 'l#*') },
+      { actions: ['dynamodb:UpdateItem'], resource: 'TABLE', condition: keys('i#*', 's#*') },
       { actions: ['dynamodb:BatchGetItem'], resource: 'TABLE', condition: keys('s#*') },
       { actions: ['dynamodb:Query'], resource: `TABLE/index/${TABLE.userIndex}`, condition: USERS },
     ]);
@@ -324,6 +325,8 @@ describe('the HTTP API', () => {
       'GET /': 'verify',
       'GET /oauth2/callback': 'callback',
       'GET /.well-known/jwks.json': 'verify',
+      'GET /portals/{portal}/oauth2/renew': 'callback',
+      'GET /oauth2/renew': 'callback',
       'POST /portals/{portal}/oauth2/backchannel-logout': 'callback',
       'POST /oauth2/backchannel-logout': 'callback',
       // The provider start has its own route (to the default function) for its throttling.

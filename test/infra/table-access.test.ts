@@ -146,6 +146,11 @@ const JOBS: Record<FunctionName, [string, () => Promise<unknown>][]> = {
     ['back-channel: take the sid record', () => store.takeProviderSession('main', 'pocketid', 'sid')],
     ['back-channel: find the user’s sessions by sub', () => store.listForUser(USER, NOW)],
     ['back-channel: revoke one', () => store.revokeByKey(sha256('other'))],
+    ['renew: read the session past the cache', () => store.get(token, NOW, { fresh: true })],
+    ['renew: take the renewal', () => store.claimRenewal(token, NOW, NOW + 60_000)],
+    ['renew: write it', () => store.renew(token, NOW + 60_000, { expiresAt: NOW + 7200_000 })],
+    ['renew: silent re-validation (prompt=none) login state', () => store.putState('renew', loginState('renew'))],
+    ['renew: end a session the provider refused', () => store.revoke('some-token')],
   ],
 };
 
@@ -199,7 +204,6 @@ describe('dynamodb:LeadingKeys conditions against the store’s real requests', 
     ['login', 'consume a login state', () => store.consumeState('x', NOW, 'h')],
     ['login', 'touch back-channel records', () => store.takeProviderSession('main', 'pocketid', 'sid')],
     ['login', 'scan the table', () => store.list({}, NOW)],
-    ['callback', 'put a login state', () => store.putState('y', loginState('z'))],
     ['callback', 'delete sessions in a batch', () => store.revokeAllForUser(USER)],
     ['callback', 'scan the table', () => store.list({}, NOW)],
   ])('denies %s what is not its job: %s', async (fn, _job, run) => {
