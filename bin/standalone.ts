@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { getRequestListener } from '@hono/node-server';
-import { type App, createApp, requestRecorder } from '../shared/app/base.js';
+import { type App, createApp, type FinishedRequest, requestRecorder } from '../shared/app/base.js';
 import { registerCallbackRoutes } from '../shared/app/callback-routes.js';
 import { registerLoginRoutes } from '../shared/app/login-routes.js';
 import { portalPages } from '../shared/app/portal-pages.js';
@@ -62,6 +62,8 @@ export interface StandaloneOptions {
   dynamoTimeoutMs?: number;
   /** Answer signed-in checks on the verify fast path. @default true; tests compare both */
   fastPath?: boolean;
+  /** Overrides `metrics.port` (tests pass 0). */
+  metricsPort?: number;
 }
 
 export interface Standalone {
@@ -69,6 +71,8 @@ export interface Standalone {
   port: number;
   app: App;
   sessions: CachedSessionStore;
+  /** Where `GET /metrics` answers, when `metrics.enabled`. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -82,6 +86,8 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   const log = opts.log ?? createLogger({ level: config.logs.level, json: config.logs.json }, { app: 'tfa-serverless' });
   const now = opts.now ?? Date.now;
   for (const n of opts.notices ?? []) log[n.level](n.message);
+  // prom-client is loaded only when metrics are on.
+  const metrics = config.metrics.enabled ? new (await import('./metrics.js')).StandaloneMetrics(config) : undefined;
   // Before anything starts: a bad explicit tlsPath is fatal.
   const tls = serverTls(config, log, opts.configDir);
 
@@ -96,12 +102,14 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     // The embedded store ignores credentials; a real endpoint uses the default AWS credential chain.
     ...(embedded ? { credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' } } : {}),
   });
+  metrics?.instrument(dynamo);
   if (await ensureTable(dynamo, config.sessions.tableName))
     log.info('Created sessions table', { table: config.sessions.tableName });
   const store = new DynamoStore(dynamo, config.sessions.tableName);
   const sessions = new CachedSessionStore(store, {
     ttl: config.sessions.verifyCacheTTL,
     max: config.sessions.verifyCacheSize,
+    onLookup: metrics?.cacheLookup,
   });
 
   // Providers: secrets and assertions are resolved lazily at the first code exchange.
@@ -112,7 +120,13 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   const providers = buildProviderRegistry(config, providerDeps(env, secrets, opts.providerFetch));
 
   const deps = { config, log, now };
-  const app = await standaloneApp(deps, { sessions, store, providers, clientCertificates: tls?.ca !== undefined });
+  const app = await standaloneApp(deps, {
+    sessions,
+    store,
+    providers,
+    clientCertificates: tls?.ca !== undefined,
+    observe: metrics?.observe,
+  });
 
   // Signed-in checks on the fast path, everything else through node-server, whose lighter Request/Response globals
   // skip undici object construction.
@@ -122,11 +136,23 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
       : fastListener({
           fetch: app.fetch,
           fast: createFastVerify({ ...deps, sessions }),
-          record: requestRecorder(deps),
+          record: requestRecorder(deps, { observe: metrics?.observe }),
           trustedRequestIdHeader: config.server.trustedRequestIdHeader,
           tls: tls !== undefined,
           ...(tls?.ca ? { clientCertificate: (req) => verifiedSocket(req.socket) } : {}),
         });
+  // `/metrics` on this listener unless it has one of its own (`metrics.port`).
+  const serveMetrics = (req: IncomingMessage, res: ServerResponse) => {
+    metrics?.serve(req, res).catch((err: unknown) => {
+      log.error('Failed request', { path: '/metrics', err });
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  };
+  const withMetrics =
+    metrics && !config.metrics.listen
+      ? (req: IncomingMessage, res: ServerResponse) =>
+          req.url === '/metrics' ? serveMetrics(req, res) : listener(req, res)
+      : listener;
   // ByteHeaderResponse: identity headers leave as the UTF-8 bytes they carry, whatever the body's type.
   const server: Server = tls
     ? createHttpsServer(
@@ -139,9 +165,9 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
           // without one still reaches the sign-in pages, and only the forward-auth check insists on one.
           ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {}),
         },
-        listener,
+        withMetrics,
       )
-    : createHttpServer({ ServerResponse: ByteHeaderResponse }, listener);
+    : createHttpServer({ ServerResponse: ByteHeaderResponse }, withMetrics);
   // A certificate that was given but does not verify ends the connection (upstream fails the handshake): nothing is
   // served to a client that claims an identity we cannot check.
   if (tls?.ca)
@@ -153,10 +179,25 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
       });
       socket.destroy();
     });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? config.server.port, opts.bind ?? config.server.bind, () => resolve());
-  });
+  await listen(server, opts.port ?? config.server.port, opts.bind ?? config.server.bind);
+  let metricsServer: Server | undefined;
+  let metricsUrl: string | undefined;
+  if (metrics && config.metrics.listen) {
+    const { bind, port } = config.metrics.listen;
+    metricsServer = createHttpServer((req, res) =>
+      (req.url ?? '').split('?')[0] === '/metrics'
+        ? serveMetrics(req, res)
+        : res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found'),
+    );
+    try {
+      await listen(metricsServer, opts.metricsPort ?? port, bind);
+    } catch (err) {
+      await closeServer(server);
+      throw err;
+    }
+    const actual = (metricsServer.address() as AddressInfo).port;
+    metricsUrl = `http://${bind.includes(':') ? `[${bind}]` : bind}:${actual}/metrics`;
+  }
   const { port } = server.address() as AddressInfo;
   // The redirect URI a provider rejects as unregistered is the commonest first-login failure: say it up front.
   for (const cb of providerCallbacks(config)) {
@@ -178,17 +219,20 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   }
   const host = (opts.bind ?? config.server.bind) === '0.0.0.0' ? '127.0.0.1' : (opts.bind ?? config.server.bind);
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (metrics) {
+    metricsUrl ??= `${url}/metrics`;
+    log.info('Serving Prometheus metrics', { url: metricsUrl });
+  }
 
   return {
     url,
     port,
     app,
     sessions,
+    metricsUrl,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+      await closeServer(server);
+      if (metricsServer) await closeServer(metricsServer);
       dynamo.destroy();
       await embedded?.close();
     },
@@ -230,10 +274,12 @@ export async function standaloneApp(
     providers: ProviderRegistry;
     /** `server.tlsClientAuth` is on: the check reads the verified client certificate of the connection. */
     clientCertificates?: boolean;
+    /** Every finished request, for the Prometheus metrics. */
+    observe?: (r: FinishedRequest) => void;
   },
 ): Promise<App> {
   const pages = portalPages(deps, await loadFavicon(deps.config.server.favicon));
-  const app = createApp(deps, { errorPage: pages.errorPage });
+  const app = createApp(deps, { errorPage: pages.errorPage, observe: parts.observe });
   const pageDeps = { ...deps, sessions: parts.sessions, authenticatedPage: pages.authenticatedPage };
   registerVerifyRoutes(app, {
     ...(parts.clientCertificates ? { clientCertificate: verifiedClient } : {}),
@@ -263,6 +309,20 @@ export async function standaloneApp(
   });
 
   return app;
+}
+
+function listen(server: Server, port: number, bind: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, bind, () => resolve());
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
 }
 
 /** Secrets Manager is loaded only if a provider actually uses `clientSecretArn`. */

@@ -96,6 +96,12 @@ export function loadAwsConfig(file: string, target: DeployTarget = {}): AwsConfi
     if (config.sessions[key] !== undefined && !(key === 'tableName' && config.sessions[key] === 'tfa-sessions'))
       aws.push({ level: 'warn', message: `sessions.${key} is ignored on AWS: the stack creates and names the table` });
 
+  if (config.metrics.enabled || config.metrics.listen)
+    aws.push({
+      level: 'warn',
+      message: 'metrics is ignored on AWS: the functions write CloudWatch metrics (docs/aws.md, "Metrics and logs")',
+    });
+
   for (const [i, portal] of config.portals.entries())
     if (portal.identityAssertion?.keyFile !== undefined)
       issues.push({

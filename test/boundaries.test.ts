@@ -200,6 +200,8 @@ describe('the verify bundle', () => {
     ['the default credential chain', 'node_modules/@aws-sdk/credential-provider-node/'],
     ['the STS and SSO clients of the credential chain', 'node_modules/@aws-sdk/nested-clients/'],
     ['the IMDS credential provider', 'node_modules/@smithy/credential-provider-imds/'],
+    // Lambda writes CloudWatch EMF (functions/metrics.ts); Prometheus is the standalone server's (bin/metrics.ts).
+    ['prom-client', 'node_modules/prom-client/'],
   ])('contains no %s', (name, path) => {
     const problems = report(
       `the verify bundle must not contain ${name} (${path})`,
@@ -236,6 +238,13 @@ describe('the callback bundle', () => {
   it('is the one that carries Secrets Manager and STS', () => {
     expect(has(files, 'node_modules/@aws-sdk/client-secrets-manager/')).toBe(true);
     expect(has(files, 'node_modules/@aws-sdk/client-sts/')).toBe(true);
+  });
+});
+
+describe.each(['verify', 'login', 'callback'])('the %s bundle', (fn) => {
+  it("carries none of the standalone server's Prometheus metrics (prom-client, bin/metrics.ts)", () => {
+    const { files } = bundleGraph(fn);
+    expect(files.filter((f) => f.includes('node_modules/prom-client/') || f.includes('bin/metrics.ts'))).toEqual([]);
   });
 });
 

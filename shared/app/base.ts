@@ -56,6 +56,8 @@ export type RequestMetrics = (m: { status: number; durationMs: number }) => void
 export interface AppOptions {
   errorPage?: ErrorPage;
   metrics?: RequestMetrics;
+  /** Told of every finished request, as the access log is (the standalone server's Prometheus metrics). */
+  observe?: (r: FinishedRequest) => void;
   /** `logs.sampleSuccessfulChecks` when the config leaves it unset: 1 on the standalone server, 0 on Lambda. */
   defaultCheckSampling?: number;
 }
@@ -89,6 +91,7 @@ export function requestRecorder(deps: CoreDeps, options: AppOptions = {}): (r: F
   const sampling = deps.config.logs.sampleSuccessfulChecks ?? options.defaultCheckSampling ?? 1;
   return (r) => {
     options.metrics?.({ status: r.status, durationMs: r.durationMs });
+    options.observe?.(r);
     if (r.status < 300 && r.check && !(sampling >= 1 || Math.random() < sampling)) return;
     const level = r.status >= 500 ? 'error' : r.status >= 400 ? 'warn' : 'info';
     if (!deps.log.enabled(level)) return;

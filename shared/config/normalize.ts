@@ -87,6 +87,18 @@ export function normalizeConfig(
   if (sessions.dynamoDBEndpoint !== undefined && !URL.canParse(sessions.dynamoDBEndpoint))
     n.error('sessions.dynamoDBEndpoint', 'must be a URL', sessions.dynamoDBEndpoint);
 
+  const metrics = raw.metrics ?? {};
+  if (metrics.port !== undefined && !(metrics.port >= 1 && metrics.port <= 65535))
+    n.error('metrics.port', 'must be between 1 and 65535', metrics.port);
+  if (metrics.bind !== undefined && metrics.port === undefined)
+    n.error('metrics.bind', "needs 'metrics.port': without it, /metrics is served on the server's own listener");
+  if (
+    metrics.port !== undefined &&
+    metrics.port === port &&
+    (metrics.bind ?? '127.0.0.1') === (server.bind ?? '0.0.0.0')
+  )
+    n.error('metrics.port', "is the server's own port: leave it out to serve /metrics there", metrics.port);
+
   const namePrefix = cookies.namePrefix ?? 'tf_sess';
   if (!/^[A-Za-z0-9_-]+$/.test(namePrefix))
     n.error('cookies.namePrefix', 'may contain only letters, digits, "_" and "-"', namePrefix);
@@ -128,6 +140,10 @@ export function normalizeConfig(
       embeddedPath: sessions.embeddedPath,
       verifyCacheTTL,
       verifyCacheSize,
+    },
+    metrics: {
+      enabled: metrics.enabled ?? false,
+      ...(metrics.port === undefined ? {} : { listen: { bind: metrics.bind ?? '127.0.0.1', port: metrics.port } }),
     },
     defaultPortal,
     portals,

@@ -189,6 +189,23 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     example: '10000',
   },
 
+  metrics: {
+    description:
+      'Our extension: Prometheus metrics of the standalone server at `GET /metrics` (forward-auth decisions by outcome, logins by provider and result, verify-cache lookups and hit ratio, session-store latency, Node process metrics). Ignored on AWS, where the functions write CloudWatch metrics ([aws.md](aws.md#metrics-and-logs)).',
+  },
+  'metrics.enabled': { description: 'Serve `GET /metrics`.', default: 'false', example: 'true' },
+  'metrics.port': {
+    description:
+      "Serve `/metrics` on a listener of its own at `metrics.bind`:`metrics.port`, so that only what reaches that address can read it. Unset, `/metrics` is answered on the server's own listener, where anything that reaches the auth server (through a proxy routing the whole auth host, for instance) reaches it too.",
+    default: "the server's own listener",
+    example: '9464',
+  },
+  'metrics.bind': {
+    description: 'Address of that listener (needs `metrics.port`).',
+    default: '127.0.0.1',
+    example: '0.0.0.0',
+  },
+
   defaultPortal: {
     description:
       'Name of a portal also served at `{basePath}/` (upstream v3-style URLs: `/`, `/signin`, `/oauth2/callback`, ...).',

@@ -64,6 +64,13 @@ const sessions = z.strictObject({
   verifyCacheSize: z.number().int().optional(),
 });
 
+/** Our extension: Prometheus metrics of the standalone server. */
+const metrics = z.strictObject({
+  enabled: bool.optional(),
+  bind: str.optional(),
+  port: z.number().int().optional(),
+});
+
 const header = z.strictObject({ name: str.optional(), claim: str.optional(), property: str.optional() });
 
 const providerCommon = {
@@ -186,6 +193,7 @@ export const rawConfigSchema = z.strictObject({
   tokens: tokens.optional(),
   logs: logs.optional(),
   sessions: sessions.optional(),
+  metrics: metrics.optional(),
   defaultPortal: str.optional(),
   portals: z.array(portal).optional(),
   dev: z.strictObject({ disableClientCache: bool.optional() }).optional(),

@@ -10,6 +10,7 @@ export interface Config {
   tokens: TokensConfig;
   logs: LogsConfig;
   sessions: SessionsConfig;
+  metrics: MetricsConfig;
   /** Lower-cased name of the portal also mounted at `{basePath}/`. */
   defaultPortal?: string;
   portals: PortalConfig[];
@@ -66,6 +67,16 @@ export interface LogsConfig {
 }
 
 /** Where sessions and login state live (our extension: upstream has no server-side store). */
+/** Prometheus `/metrics` of the standalone server (bin/metrics.ts); Lambda writes CloudWatch EMF instead. */
+export interface MetricsConfig {
+  enabled: boolean;
+  /**
+   * A listener of its own (`bind`:`port`), so the metrics are not reachable wherever the auth server is.
+   * @default - `/metrics` on the server's own listener
+   */
+  listen?: { bind: string; port: number };
+}
+
 export interface SessionsConfig {
   /** DynamoDB table name. @default 'tfa-sessions' */
   tableName: string;

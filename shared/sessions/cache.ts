@@ -18,6 +18,8 @@ export interface VerifyCacheOptions {
   /** ms; 0 disables the cache. */
   ttl: number;
   max: number;
+  /** Told of every lookup, whether the cache answered it (the standalone server's Prometheus metrics). */
+  onLookup?: (hit: boolean) => void;
 }
 
 /**
@@ -29,18 +31,24 @@ export class CachedSessionStore implements SessionStore, SessionInventory {
   private readonly cache?: LRUCache<string, Session | typeof MISSING>;
   /** Bumped when a revocation starts and when it ends, so a lookup overlapping one does not cache what it read. */
   private revocations = 0;
+  private readonly onLookup?: (hit: boolean) => void;
 
   constructor(
     private readonly store: SessionStore & SessionInventory,
     options: VerifyCacheOptions,
   ) {
     if (options.ttl > 0) this.cache = new LRUCache({ max: options.max, ttl: options.ttl, ttlAutopurge: false });
+    this.onLookup = options.onLookup;
   }
 
   async get(token: string, now: number, options?: { fresh?: boolean }): Promise<Session | undefined> {
-    if (!this.cache) return this.store.get(token, now);
+    if (!this.cache) {
+      this.onLookup?.(false);
+      return this.store.get(token, now);
+    }
     const key = sha256(token);
     const hit = options?.fresh ? undefined : this.cache.get(key);
+    this.onLookup?.(hit !== undefined);
     if (hit !== undefined) return hit === MISSING || hit.expiresAt <= now ? undefined : hit;
     const before = this.revocations;
     const session = await this.store.get(token, now);

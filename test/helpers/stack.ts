@@ -25,6 +25,8 @@ export interface StackOptions {
   idp?: Partial<DevIdpOptions>;
   env?: Record<string, string | undefined>;
   now?: () => number;
+  /** Overrides `metrics.port` (0: a free port). */
+  metricsPort?: number;
 }
 
 /** The real server (standalone, embedded dynalite) plus the dev OpenID provider, both on loopback random ports. */
@@ -41,6 +43,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     log,
     env: opts.env,
     now: opts.now,
+    metricsPort: opts.metricsPort,
   });
   return {
     idp,
