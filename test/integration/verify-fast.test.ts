@@ -67,6 +67,19 @@ beforeAll(async () => {
   tokens.keep = await session('keep', { id: 'dave', name: { full: 'Dave' } });
   tokens.expired = await session('main', { id: 'erin', name: {} }, now + 1);
   tokens.gone = await session('main', { id: 'frank', name: {} }, now + 3_600_000, 'removed-provider');
+  // Sessions of portals with sessionMaxLifetime / revalidateInterval (docs/sessions.md): due, and past the deadline.
+  const renewing = (id: string, validUntil: number) =>
+    store.create({
+      portal: 'main',
+      provider: 'pocketid',
+      profile: { id, name: {} } as never,
+      createdAt: now,
+      expiresAt: now + 3_600_000,
+      renewAt: now - 1,
+      validUntil,
+    });
+  tokens.due = await renewing('gina', now + 3_600_000);
+  tokens.unvalidated = await renewing('hank', now);
   await new Promise((r) => setTimeout(r, 5));
 });
 
@@ -129,6 +142,21 @@ const TABLE_ROWS: [string, () => RequestSpec, boolean][] = [
   ['an expired session', () => ({ path: '/portals/main', headers: FWD, cookies: [sess('expired')] }), false],
   ["another portal's session", () => ({ path: '/portals/main', headers: FWD, cookies: [sess('api', 'main')] }), false],
   ['a provider no longer configured', () => ({ path: '/portals/main', headers: FWD, cookies: [sess('gone')] }), false],
+  [
+    'a session due for renewal (a navigation: 303 to renew)',
+    () => ({ path: '/portals/main', headers: FWD, cookies: [sess('due')] }),
+    false,
+  ],
+  [
+    'a session due for renewal (an API client: 200)',
+    () => ({ path: '/portals/main', headers: { ...FWD, Accept: 'application/json' }, cookies: [sess('due')] }),
+    false,
+  ],
+  [
+    'a session past its re-validation deadline (401)',
+    () => ({ path: '/portals/main', headers: { ...FWD, Accept: 'application/json' }, cookies: [sess('unvalidated')] }),
+    false,
+  ],
   [
     'a condition that passes',
     () => ({
