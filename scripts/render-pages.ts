@@ -157,7 +157,7 @@ const SAMPLES: Sample[] = [
       renderErrorPage({
         status: 401,
         message: 'State cookie not found',
-        view: errorView({ status: 401, hint: {}, portalPath: portalUri }),
+        view: errorView({ status: 401, hint: {}, startPath: `${portalUri}/profile` }),
         requestId: '3f1c2a9e-7b4d-4e8a-9c61-0d5f2b8e4a17',
         assets,
         nonce,

@@ -70,7 +70,8 @@ export function portalPages(deps: CoreDeps, favicon?: Favicon) {
     },
     errorPage({ status, message, hint, requestId, portal }: ErrorPageInput): Response {
       const nonce = newNonce();
-      const view = errorView({ status, hint, portalPath: portal?.path, homePath });
+      const startPath = portal && `${portal.path.replace(/\/$/, '')}${ROUTES.profile.suffix}`;
+      const view = errorView({ status, hint, startPath, homePath });
       return htmlResponse(renderErrorPage({ status, message, view, requestId, assets, nonce }), { status, nonce });
     },
     staticAssets(req: Request): Response | undefined {

@@ -15,8 +15,12 @@ export interface ErrorView {
 export interface ErrorViewInput {
   status: number;
   hint: ErrorHint;
-  /** The routed portal's root path; absent when the link named no portal. */
-  portalPath?: string;
+  /**
+   * Where to start again in the routed portal when the app is not known: its `P/profile`, which shows a signed-in
+   * browser the signed-in page and signs anyone else in (the portal root answers a signed-in browser with text).
+   * Absent when the link named no portal.
+   */
+  startPath?: string;
   /** The default portal's root path, if one is configured (where an unknown portal's page sends the user). */
   homePath?: string;
 }
@@ -25,7 +29,7 @@ const QUOTE = 'If it happens again, ask your administrator for help and quote th
 
 export function errorView(o: ErrorViewInput): ErrorView {
   const provider = o.hint.provider ?? 'The identity provider';
-  const again = o.hint.returnUrl ?? o.portalPath;
+  const again = o.hint.returnUrl ?? o.startPath;
   const tryAgain = again === undefined ? undefined : { label: 'Try again', href: again };
   const startAgain = again === undefined ? undefined : { label: 'Start again', href: again };
   switch (o.hint.reason) {
@@ -57,10 +61,16 @@ export function errorView(o: ErrorViewInput): ErrorView {
       return {
         title: 'This way of signing in is not offered',
         text: 'The link you followed names a provider this portal does not (or no longer) offer.',
-        action: o.portalPath === undefined ? undefined : { label: 'Choose how to sign in', href: o.portalPath },
+        action: o.startPath === undefined ? undefined : { label: 'Choose how to sign in', href: o.startPath },
       };
   }
   switch (o.status) {
+    case 403:
+      return {
+        title: 'This request was refused',
+        text: "It did not come from this sign-in service's own pages. Open the page again and use its button there.",
+        action: startAgain,
+      };
     case 400:
       return {
         title: 'This sign-in link is not valid',

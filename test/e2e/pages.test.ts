@@ -184,7 +184,7 @@ describe('portal pages in headless Chromium', () => {
       title: 'This sign-in link was already used or has expired',
       heading: 'This sign-in link was already used or has expired',
       text: 'A sign-in link works once, for a few minutes, and only in the browser that started the sign-in.',
-      action: ['Start again', '/portals/main'],
+      action: ['Start again', '/portals/main/profile'],
       small: `Error 401: State cookie not foundRequest ID: ${requestId}`,
     });
     expect(ours(report)).toEqual({ cspViolations: [], consoleErrors: [] });

@@ -151,46 +151,35 @@ describe('the callback when the provider refuses or fails the code exchange', ()
     });
   });
 
-  it('shows a browser an expired-link page (401) that starts again from the app', async () => {
+  it.each([
+    {
+      name: 'an expired or used code (401), starting again from the app',
+      reply: jsonReply(400, { error: 'invalid_grant', error_description: 'Bad Request' }),
+      status: 401,
+      page: { title: 'This sign-in link was already used or has expired', action: [APP, 'Start again'] },
+    },
+    {
+      name: 'the provider that refused the client (424)',
+      reply: jsonReply(401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' }),
+      status: 424,
+      page: { title: 'Google did not accept this sign-in service', action: [APP, 'Try again'] },
+    },
+    {
+      name: 'the provider that could not be reached (502), without its answer',
+      reply: { status: 503, headers: { 'content-type': 'text/html' }, body: '<h1>backend down: secret-ish</h1>' },
+      status: 502,
+      page: { title: 'Google could not be reached', action: [APP, 'Try again'] },
+    },
+  ])('shows a browser a page for $name', async ({ reply, status, page }) => {
     // Prepare
-    fake.inject(jsonReply(400, { error: 'invalid_grant', error_description: 'Bad Request' }));
+    fake.inject(reply);
 
     // Act
     const hop = await callbackPage();
 
     // Assess
-    expect(hop.status).toBe(401);
-    expect(pageParts(hop.body)).toMatchObject({
-      title: 'This sign-in link was already used or has expired',
-      action: [APP, 'Start again'],
-    });
-  });
-
-  it('shows a browser a page naming the provider that refused the client (424)', async () => {
-    // Prepare
-    fake.inject(jsonReply(401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' }));
-
-    // Act
-    const hop = await callbackPage();
-
-    // Assess
-    expect(hop.status).toBe(424);
-    expect(pageParts(hop.body)).toMatchObject({
-      title: 'Google did not accept this sign-in service',
-      action: [APP, 'Try again'],
-    });
-  });
-
-  it('shows a browser a page naming the provider that could not be reached (502)', async () => {
-    // Prepare
-    fake.inject({ status: 503, headers: { 'content-type': 'text/html' }, body: '<h1>backend down: secret-ish</h1>' });
-
-    // Act
-    const hop = await callbackPage();
-
-    // Assess
-    expect(hop.status).toBe(502);
-    expect(pageParts(hop.body)).toMatchObject({ title: 'Google could not be reached', action: [APP, 'Try again'] });
+    expect(hop.status).toBe(status);
+    expect(pageParts(hop.body)).toMatchObject(page);
     expect(hop.body).not.toContain('secret-ish');
   });
 

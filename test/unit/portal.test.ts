@@ -283,7 +283,11 @@ describe('error page', () => {
       status: 401,
       message: 'State cookie not found',
       requestId: 'abc-123',
-      view: errorView({ status: 401, hint: { returnUrl: 'https://app.example.com/x' }, portalPath: '/portals/main' }),
+      view: errorView({
+        status: 401,
+        hint: { returnUrl: 'https://app.example.com/x' },
+        startPath: '/portals/main/profile',
+      }),
     });
     expect(out).toContain('<title>This sign-in link was already used or has expired</title>');
     expect(out).toContain('<h1>This sign-in link was already used or has expired</h1>');
@@ -303,27 +307,28 @@ describe('error page', () => {
 
 describe('errorView', () => {
   const app = 'https://app.example.com/reports';
-  const portalPath = '/portals/main';
+  const startPath = '/portals/main/profile';
   it.each([
     [424, { reason: 'cancelled', provider: 'Pocket ID', returnUrl: app }, 'Sign-in was cancelled', 'Try again', app],
-    [424, { reason: 'cancelled' }, 'Sign-in was cancelled', 'Try again', portalPath],
-    [424, { reason: 'provider-error', provider: 'Google' }, 'Google could not sign you in', 'Try again', portalPath],
+    [424, { reason: 'cancelled' }, 'Sign-in was cancelled', 'Try again', startPath],
+    [424, { reason: 'provider-error', provider: 'Google' }, 'Google could not sign you in', 'Try again', startPath],
     [
       424,
       { reason: 'client-rejected', provider: 'Google' },
       'Google did not accept this sign-in service',
       'Try again',
-      portalPath,
+      startPath,
     ],
     [401, { returnUrl: app }, 'This sign-in link was already used or has expired', 'Start again', app],
-    [400, {}, 'This sign-in link is not valid', 'Start again', portalPath],
+    [400, {}, 'This sign-in link is not valid', 'Start again', startPath],
     [502, { provider: 'Pocket ID', returnUrl: app }, 'Pocket ID could not be reached', 'Try again', app],
-    [502, {}, 'The identity provider could not be reached', 'Try again', portalPath],
-    [503, {}, 'Sign-in is unavailable for a moment', 'Try again', portalPath],
-    [500, {}, 'Something went wrong on our side', 'Start again', portalPath],
-    [404, { reason: 'no-provider' }, 'This way of signing in is not offered', 'Choose how to sign in', portalPath],
+    [502, {}, 'The identity provider could not be reached', 'Try again', startPath],
+    [503, {}, 'Sign-in is unavailable for a moment', 'Try again', startPath],
+    [500, {}, 'Something went wrong on our side', 'Start again', startPath],
+    [403, {}, 'This request was refused', 'Start again', startPath],
+    [404, { reason: 'no-provider' }, 'This way of signing in is not offered', 'Choose how to sign in', startPath],
   ] as const)('%i %j → "%s" with "%s"', (status, hint, title, label, href) => {
-    const view = errorView({ status, hint, portalPath });
+    const view = errorView({ status, hint, startPath });
     expect(view.title).toBe(title);
     expect(view.action).toEqual({ label, href });
   });
