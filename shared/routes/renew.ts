@@ -109,14 +109,9 @@ export async function finishSilentRenewal(
   login: LoginState & { renewLease: number },
   signIn: SignIn,
 ): Promise<Response> {
-  const returnUrl = checkReturnUrl(deps, login.returnUrl);
-  const stateCookie = deleteCookie(
-    stateCookieName(pr.portal.name, login.cookieId),
-    cookieScope(deps, pr.host.cookieDomain),
-  );
-  const found = await currentSession(deps, pr, { fresh: true, unvalidated: true });
-  const { session, token } = found;
-  if (!session || !token || session.provider !== login.provider) return back(returnUrl, [...found.clear, stateCookie]);
+  const { returnUrl, stateCookie, current, clear } = await silentRenewal(deps, pr, login);
+  if (!current) return back(returnUrl, [...clear, stateCookie]);
+  const { session, token } = current;
   if (session.profile.id !== signIn.profile.id)
     return endSession(deps, pr, token, session, returnUrl, [stateCookie], 'the provider now names another user');
   const old = unseal(token, session.sealed) ?? {};
@@ -150,15 +145,24 @@ export async function refuseSilentRenewal(
   login: LoginState,
   error: string,
 ): Promise<Response> {
+  const { returnUrl, stateCookie, current, clear } = await silentRenewal(deps, pr, login);
+  if (!current) return back(returnUrl, [...clear, stateCookie]);
+  return endSession(deps, pr, current.token, current.session, returnUrl, [stateCookie], `provider answered ${error}`);
+}
+
+/**
+ * What both ends of a silent re-validation need: the return URL, a Set-Cookie clearing this login's state cookie, and
+ * the browser's session of that provider (read past the cache, and past its re-validation deadline).
+ */
+async function silentRenewal(deps: RenewDeps, pr: PortalRequest, login: LoginState) {
   const returnUrl = checkReturnUrl(deps, login.returnUrl);
   const stateCookie = deleteCookie(
     stateCookieName(pr.portal.name, login.cookieId),
     cookieScope(deps, pr.host.cookieDomain),
   );
-  const found = await currentSession(deps, pr, { fresh: true, unvalidated: true });
-  if (!found.session || !found.token || found.session.provider !== login.provider)
-    return back(returnUrl, [...found.clear, stateCookie]);
-  return endSession(deps, pr, found.token, found.session, returnUrl, [stateCookie], `provider answered ${error}`);
+  const { session, token, clear } = await currentSession(deps, pr, { fresh: true, unvalidated: true });
+  const current = session && token && session.provider === login.provider ? { session, token } : undefined;
+  return { returnUrl, stateCookie, current, clear };
 }
 
 interface Renewing {
