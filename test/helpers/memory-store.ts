@@ -22,7 +22,7 @@ import { seal } from '../../shared/sessions/vault.js';
  */
 export class MemoryStore implements SessionStore, SessionInventory, StateStore, BackchannelStore {
   readonly sessions = new Map<string, Session>();
-  private readonly states = new Map<string, LoginState>();
+  private readonly states = new Map<string, { attemptId: string; state: LoginState }>();
   private readonly sids = new Map<string, string[]>();
   private readonly jtis = new Set<string>();
 
@@ -105,16 +105,20 @@ export class MemoryStore implements SessionStore, SessionInventory, StateStore, 
     this.sessions.delete(key);
   }
 
+  /** As DynamoStore: one login state per browser binding, replaced by the binding's next attempt. */
   async putState(attemptId: string, state: LoginState): Promise<void> {
-    this.states.set(attemptId, state);
+    this.states.set(state.bindingHash, { attemptId, state });
   }
 
   async consumeState(attemptId: string, now: number, bindingHash: string): Promise<ConsumeResult> {
-    const state = this.states.get(attemptId);
-    if (!state || state.expiresAt <= now) return { ok: false, reason: 'missing' };
-    if (state.bindingHash !== bindingHash) return { ok: false, reason: 'superseded' };
-    this.states.delete(attemptId);
-    return { ok: true, state };
+    const held = this.states.get(bindingHash);
+    if (!held || held.attemptId !== attemptId) {
+      const alive = held !== undefined && held.state.expiresAt > now;
+      return { ok: false, reason: alive ? 'superseded' : 'missing' };
+    }
+    this.states.delete(bindingHash);
+    if (held.state.expiresAt <= now) return { ok: false, reason: 'missing' };
+    return { ok: true, state: held.state };
   }
 
   async linkProviderSession(portal: string, provider: string, sid: string, key: string): Promise<void> {
