@@ -259,6 +259,14 @@ describe('stage selection', () => {
     });
   });
 
+  it('passes dashboard: true on to the construct, and refuses a non-boolean', () => {
+    const stage = (dashboard: unknown) => ({ ops: { configFile: 'x.yaml', dashboard } });
+    expect(resolveStage('ops', stage(true), {}, dir).props.dashboard).toBe(true);
+    expect(() => resolveStage('ops', stage('yes'), {}, dir)).toThrow(
+      /tfa:stages\.ops\.dashboard: Invalid input: expected boolean, received string/,
+    );
+  });
+
   it("flags AWS's documentation account id as a placeholder, and no real-looking one", () => {
     const stage = (account: string) => ({ prod: { account, configFile: 'x.yaml' } });
     expect(() => resolveStage('prod', stage('123456789012'), {}, dir)).toThrow(
