@@ -164,10 +164,18 @@ describe('with refresh tokens: extension up to sessionMaxLifetime and re-validat
     now = start + 20 * MINUTE;
     const atDeadline = await b.request(APP, { headers: JSON_ACCEPT });
 
+    const token = (await b.cookie('https://app.example.com/', 'tf_sess_main'))?.value ?? '';
+    const bearer = await b.request('https://auth.example.com/api/portals/main/verify', {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+
     // Assess
     expect(justBefore.status).toBe(200);
     expect(atDeadline.status).toBe(401);
     expect(JSON.parse(atDeadline.body)).toMatchObject({ error: 'Not authenticated' });
+    // The bearer API does not accept it either.
+    expect(bearer.status).toBe(401);
+    expect(JSON.parse(bearer.body)).toEqual({ error: 'Access token is invalid' });
   });
 });
 
