@@ -240,3 +240,42 @@ describe('without refresh tokens: re-validation by a silent prompt=none round tr
     expect(visit.last.url.startsWith(stack.idp.issuer)).toBe(true);
   });
 });
+
+describe('when the provider cannot be reached during a re-validation', () => {
+  let stack: Stack;
+  let now = Date.now();
+
+  beforeAll(async () => {
+    stack = await startStack({
+      config: (issuer) => basicConfig(issuer, { portal: { revalidateInterval: '20m' } }),
+      idp: idpWithDisabling(new Set(), true),
+      now: () => now,
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('answers 502 and ends nothing: the session still works until its re-validation deadline', async () => {
+    // Prepare
+    const b = stack.browser();
+    const start = now;
+    await b.login(APP, 'erin');
+    await stack.idp.close();
+    now = start + 11 * MINUTE;
+
+    // Act
+    const check = await b.request(APP);
+    const renew = await b.request(check.headers.get('location') ?? '');
+    const xhr = await b.request(APP, { headers: JSON_ACCEPT });
+    now = start + 20 * MINUTE;
+    const pastDeadline = await b.request(APP, { headers: JSON_ACCEPT });
+
+    // Assess
+    expect(check.status).toBe(303);
+    expect(renew.status).toBe(502);
+    expect(renew.headers.getSetCookie()).toEqual([]);
+    expect(xhr.status).toBe(200);
+    expect(pastDeadline.status).toBe(401);
+  });
+});
