@@ -5,6 +5,7 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { connect, createServer as netServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -177,4 +178,23 @@ export async function waitForPort(port: number, proc: ChildProcess): Promise<voi
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`nothing listens on ${port}`);
+}
+
+/**
+ * The bundled standalone server as production runs it (`node dist/server.mjs --config <file>` on loopback), pinned
+ * to the server core; its output goes nowhere (every check is logged at info, as in production).
+ */
+export function spawnBundledServer(configFile: string, port: number, env: Record<string, string> = {}): ChildProcess {
+  const [cmd = '', ...args] = [
+    ...pin(SERVER_CORE),
+    process.execPath,
+    resolve('dist', 'server.mjs'),
+    '--config',
+    configFile,
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+  ];
+  return spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
 }

@@ -32,6 +32,7 @@ import {
   pin,
   SERVER_CORE,
   type Stat,
+  spawnBundledServer,
   startChild,
   stat,
   tsxArgs,
@@ -127,18 +128,7 @@ async function bundledServer(dir: string, name: string, config: object) {
   const port = await freePort();
   const file = join(dir, `tfa-config.${name}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const argv = [
-    process.execPath,
-    resolve('dist', 'server.mjs'),
-    '--config',
-    file,
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-  ];
-  const [cmd = '', ...args] = [...pin(SERVER_CORE), ...argv];
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...LAMBDA_ENV } });
+  const proc = spawnBundledServer(file, port, LAMBDA_ENV);
   await waitForPort(port, proc);
   return {
     port,

@@ -12,14 +12,14 @@
  * SOAK_SLICE_SECONDS shortens the slices (to try the script out); the figures are per slice then.
  */
 import './env.js';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { startDevIdp } from '../dev/idp.js';
 import { Browser, TEST_CLIENT } from '../test/helpers/stack.js';
-import { CLIENT_CORE, freePort, machine, pin, SERVER_CORE, waitForPort } from './lib.js';
+import { CLIENT_CORE, freePort, machine, pin, SERVER_CORE, spawnBundledServer, waitForPort } from './lib.js';
 
 const execFileAsync = promisify(execFile);
 const APP = 'https://app.example.com/dashboard?soak=1';
@@ -130,19 +130,7 @@ async function main(): Promise<void> {
       ],
     }),
   );
-  const [cmd = '', ...args] = [
-    ...pin(SERVER_CORE),
-    process.execPath,
-    resolve('dist', 'server.mjs'),
-    '--config',
-    file,
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-  ];
-  // Every check is logged at info, as in production; the lines go nowhere.
-  const server = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawnBundledServer(file, port);
   const url = `http://127.0.0.1:${port}`;
   let stopLogins = false;
   try {
