@@ -6,7 +6,7 @@
 #
 # The config is found on upstream's search path (/etc/traefik-forward-auth/config.yaml) or through TFA_CONFIG; sessions
 # are in memory unless `sessions.embeddedPath` (e.g. /data, a volume) or a real DynamoDB is configured. Without a
-# config it runs the demo, which listens on the container's loopback only: give it a config.
+# config it exits naming the paths it searched (NODE_ENV=production: the demo starts only with --demo, on loopback).
 #
 # NODE_IMAGE: any Debian-based Node >= 20.19 image (glibc: dynalite's LevelDB binding ships prebuilt for it). CI builds
 # with a stand-in made from the machine's own Node, having no registry to pull from (scripts/container-smoke.sh).

@@ -69,8 +69,14 @@ buildah inspect --type image "$IMAGE" | node -e '
   console.log("image config: USER node, CMD node dist/server.mjs, WORKDIR /app, HEALTHCHECK node dist/server.mjs --health");
 '
 
-# 4. Run it (the demo: it needs no provider) on free ports, and ask it as the HEALTHCHECK would.
+# 4. Run it on free ports, and ask it as the HEALTHCHECK would. The demo needs no provider; NODE_ENV=production in the
+# image means it starts only when asked (--demo), and without it and without a config the server must refuse to start.
 ctr=$(buildah from "$IMAGE")
+if buildah run --isolation chroot "$ctr" -- node dist/server.mjs >"$work/refused.log" 2>&1; then
+  cat "$work/refused.log"; echo "started without a config and without --demo"; exit 1
+fi
+grep -q 'No config file found' "$work/refused.log" || { cat "$work/refused.log"; echo "refusal does not name the search"; exit 1; }
+echo "without a config: refuses to start, naming the paths searched"
 uid=$(buildah run --isolation chroot "$ctr" -- node -p 'process.getuid()')
 [ "$uid" = 1000 ] || { echo "runs as uid $uid, want 1000 (node)"; exit 1; }
 echo "runs as uid $uid"
@@ -78,7 +84,7 @@ ports=($(node -e '
   const net = require("node:net");
   Promise.all([0, 1, 2].map(() => new Promise((r) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => r(p)); }); })))
     .then((p) => console.log(p.join(" ")));'))
-buildah run --isolation chroot "$ctr" -- node dist/server.mjs --port "${ports[0]}" \
+buildah run --isolation chroot "$ctr" -- node dist/server.mjs --demo --port "${ports[0]}" \
   --demo-idp-port "${ports[1]}" --demo-app-port "${ports[2]}" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 60); do
@@ -89,7 +95,7 @@ for _ in $(seq 1 60); do
 done
 [ "$status" = 204 ] || { cat "$work/server.log"; echo "GET /healthz answered $status, want 204"; exit 1; }
 echo "GET /healthz: 204"
-buildah run --isolation chroot "$ctr" -- node dist/server.mjs --health --port "${ports[0]}"
+buildah run --isolation chroot "$ctr" -- node dist/server.mjs --demo --health --port "${ports[0]}"
 signin=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: text/html' -H "X-Forwarded-Host: localhost:${ports[0]}" \
   "http://127.0.0.1:${ports[0]}/portals/demo")
 [ "$signin" = 303 ] || { cat "$work/server.log"; echo "GET /portals/demo answered $signin, want 303"; exit 1; }
@@ -97,7 +103,7 @@ echo "GET /portals/demo without a session: 303 to sign in"
 kill "$server"
 wait "$server" 2>/dev/null || true
 server=""
-if buildah run --isolation chroot "$ctr" -- node dist/server.mjs --health --port "${ports[0]}" >/dev/null; then
+if buildah run --isolation chroot "$ctr" -- node dist/server.mjs --demo --health --port "${ports[0]}" >/dev/null; then
   echo "--health said healthy with the server stopped"
   exit 1
 fi
