@@ -3,17 +3,17 @@
  * client certificate made at test time (`tls.cert`/`tls.key`) to the standalone server over HTTPS; a browser signs in
  * through it. The same recipe without the certificate, and with one of another CA, shows that the server insists.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../../dev/local-pki.js';
-import { echoedOnPage, launchChromium, openPage } from './harness/browser.js';
-import { type ProxiedApp, rawGet, signInThroughProxy } from './harness/flows.js';
+import { launchChromium } from './harness/browser.js';
+import { type ProxiedApp, rawGet } from './harness/flows.js';
+import { type MtlsFiles, mtlsCases, startMtlsStack, writeMtlsFiles } from './harness/mtls.js';
 import { freePort } from './harness/processes.js';
 import type { RunningProxy } from './harness/proxies.js';
-import { type E2EStack, pocketID, startE2EStack } from './harness/stack.js';
+import type { E2EStack } from './harness/stack.js';
 import { startTraefik, traefikBinaries } from './harness/traefik.js';
 
 const [BIN] = traefikBinaries();
@@ -22,15 +22,14 @@ const RECIPE = 'traefik.mtls.yml';
 const CLIENT_LINES = /^\s*(cert|key): .*\n/gm;
 
 let pki: TestPki;
-let stranger: TestPki;
-let dir: string;
+let files: MtlsFiles | undefined;
 let stack: E2EStack | undefined;
 let browser: Browser | undefined;
 const proxies: RunningProxy[] = [];
 
 /** Traefik on `port` running the recipe (as is, or after `edit`) in front of the mTLS stack. */
 async function traefikOn(port: number, edit?: (dynamic: string) => string): Promise<ProxiedApp> {
-  if (!BIN || !stack) throw new Error('no Traefik or stack');
+  if (!BIN || !stack || !files) throw new Error('no Traefik or stack');
   const proxy = await startTraefik(BIN, {
     port,
     trustedIPs: '',
@@ -40,9 +39,9 @@ async function traefikOn(port: number, edit?: (dynamic: string) => string): Prom
       AUTH_HOST: 'auth.example.test',
       AUTH_ADDRESS: stack.authUpstream,
       PORTAL: 'main',
-      SERVER_CA: join(dir, 'server-ca.pem'),
-      CLIENT_CERT: join(dir, 'client.pem'),
-      CLIENT_KEY: join(dir, 'client.key'),
+      SERVER_CA: files.serverCa,
+      CLIENT_CERT: files.clientCert,
+      CLIENT_KEY: files.clientKey,
       APP_UPSTREAM: stack.echo.url,
     },
     routedHost: 'app.example.test',
@@ -60,13 +59,10 @@ async function traefikOn(port: number, edit?: (dynamic: string) => string): Prom
 
 beforeAll(async () => {
   pki = createTestPki('tfa e2e mTLS CA');
-  stranger = createTestPki('an unrelated CA');
-  dir = mkdtempSync(join(tmpdir(), 'tfa-e2e-mtls-'));
-  writeFileSync(join(dir, 'server-ca.pem'), pki.caPEM);
-  writeFileSync(join(dir, 'client.pem'), pki.clientCertPEM);
-  writeFileSync(join(dir, 'client.key'), pki.clientKeyPEM);
-  writeFileSync(join(dir, 'stranger.pem'), stranger.clientCertPEM);
-  writeFileSync(join(dir, 'stranger.key'), stranger.clientKeyPEM);
+  files = writeMtlsFiles(pki, 'tfa-e2e-mtls-');
+  const stranger = createTestPki('an unrelated CA');
+  writeFileSync(join(files.dir, 'stranger.pem'), stranger.clientCertPEM);
+  writeFileSync(join(files.dir, 'stranger.key'), stranger.clientKeyPEM);
   browser = await launchChromium();
 }, 60_000);
 
@@ -74,7 +70,7 @@ afterAll(async () => {
   await Promise.allSettled(proxies.map((p) => p.stop()));
   await stack?.close();
   await browser?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  files?.remove();
 });
 
 describe(`Traefik ${BIN?.version} forwardAuth with a client certificate → standalone server with tlsClientAuth`, () => {
@@ -82,61 +78,19 @@ describe(`Traefik ${BIN?.version} forwardAuth with a client certificate → stan
 
   beforeAll(async () => {
     const port = await freePort();
-    stack = await startE2EStack((issuer) => ({
-      server: {
-        domains: [{ domain: 'example.test', authHost: `auth.example.test:${port}` }],
-        tlsCertPEM: pki.serverCertPEM,
-        tlsKeyPEM: pki.serverKeyPEM,
-        tlsCAPEM: pki.caPEM,
-        tlsClientAuth: true,
-      },
-      portals: [{ name: 'main', displayName: 'E2E portal', providers: [pocketID(issuer)] }],
-    }));
+    stack = await startMtlsStack(pki, port);
     // Traefik listens on the port written in authHost, so the browser's sign-in pages go through it too.
     app = await traefikOn(port);
   }, 60_000);
 
-  it('signs a browser in and hands the app the identity, the check made with the client certificate', async () => {
-    // Prepare
-    if (!app || !browser) throw new Error('the stack did not start');
-    const { context, page } = await openPage(browser);
-    try {
-      // Act
-      await signInThroughProxy(page, app, '/mtls/page?x=1');
-      const echoed = await echoedOnPage(page);
-
-      // Assess
-      expect(echoed.url).toBe('/mtls/page?x=1');
-      expect(echoed.headers['x-forwarded-user']).toBe('alice');
-    } finally {
-      await context.close();
-    }
-  });
-
-  it('answers an API client without a session with the server’s own 401 (the check got through mTLS)', async () => {
-    // Act
-    if (!app) throw new Error('the stack did not start');
-    const res = await rawGet(app, '/api/data', { Accept: 'application/json' });
-
-    // Assess
-    expect(res.status).toBe(401);
-    expect(JSON.parse(res.body)).toMatchObject({ error: 'Not authenticated' });
-  });
-
-  it('gets 401 Client certificate not provided when the middleware presents no certificate', async () => {
-    // Prepare
-    const bare = await traefikOn(await freePort(), (t) => t.replace(CLIENT_LINES, ''));
-
-    // Act
-    const res = await rawGet(bare, '/api/data', { Accept: 'application/json' });
-
-    // Assess
-    expect(res.status).toBe(401);
-    expect(res.body).toBe('Error: Client certificate not provided');
+  mtlsCases(() => ({ app, browser }), {
+    what: 'the middleware',
+    start: async () => traefikOn(await freePort(), (t) => t.replace(CLIENT_LINES, '')),
   });
 
   it('is refused when the middleware holds only a certificate of another CA', async () => {
     // Prepare
+    const dir = files?.dir ?? '';
     const other = await traefikOn(await freePort(), (t) =>
       t
         .replaceAll(join(dir, 'client.pem'), join(dir, 'stranger.pem'))
