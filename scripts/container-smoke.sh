@@ -44,8 +44,12 @@ printf 'root:x:0:\nnode:x:1000:\n' >"$root/etc/group"
 chown 1000:1000 "$root/home/node"
 tar -C "$root" -cf "$work/rootfs.tar" .
 buildah rmi -f "$BASE" >/dev/null 2>&1 || true
-buildah import --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' "$work/rootfs.tar" "$BASE" >/dev/null 2>&1 \
-  || podman import --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' "$work/rootfs.tar" "$BASE" >/dev/null
+# Buildah has no `import`: the tarball goes into an empty container (ADD of a local tar unpacks it with its owners).
+ctr=$(buildah from scratch)
+buildah add "$ctr" "$work/rootfs.tar" / >/dev/null
+buildah config --env PATH=/usr/local/bin:/usr/bin:/bin "$ctr"
+buildah commit --rm "$ctr" "$BASE" >/dev/null
+ctr=""
 echo "base image: $BASE ($(node -v) from this machine)"
 
 # 2. The image, as the Dockerfile says. npm's cache is shared with the host's so the two `npm ci` runs download once.
