@@ -47,7 +47,9 @@ buildah rmi -f "$BASE" >/dev/null 2>&1 || true
 # Buildah has no `import`: the tarball goes into an empty container (ADD of a local tar unpacks it with its owners).
 ctr=$(buildah from scratch)
 buildah add "$ctr" "$work/rootfs.tar" / >/dev/null
-buildah config --env PATH=/usr/local/bin:/usr/bin:/bin "$ctr"
+# This machine reaches the npm registry through a TLS proxy whose CA is only in the system bundle; without this,
+# `npm ci` in the build fails every request, backs off for minutes and falls back to the shared cache.
+buildah config --env PATH=/usr/local/bin:/usr/bin:/bin --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt "$ctr"
 buildah commit --rm "$ctr" "$BASE" >/dev/null
 ctr=""
 echo "base image: $BASE ($(node -v) from this machine)"
