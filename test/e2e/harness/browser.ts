@@ -84,11 +84,23 @@ export async function signInAtIdp(page: Page, idpIssuer: string, user: string): 
   await page.locator('button[type="submit"]').click();
 }
 
+/**
+ * Saves a full-page screenshot for review. Chromium now and then refuses a capture right after a navigation
+ * ("Unable to capture screenshot", seen once in CI), so it waits for the load and tries up to three times.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  return path;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.waitForLoadState('load');
+      await page.screenshot({ path, fullPage: true });
+      return path;
+    } catch (error) {
+      if (attempt === 3 || !String(error).includes('Unable to capture screenshot')) throw error;
+      await page.waitForTimeout(200 * attempt);
+    }
+  }
 }
 
 /** The JSON the echo app put in `<pre id="echo">`. */
