@@ -334,7 +334,14 @@ async function main(): Promise<void> {
       const hono = await server('hono');
       const ours = await bundledServer(dir, 'hit', benchConfig(proxy.endpoint));
       const oursOff = await bundledServer(dir, 'off', benchConfig(proxy.endpoint, '0'));
-      children.push(ours, oursOff);
+      // The standalone server logs every successful check by default (as upstream does); this one logs none, to show
+      // what that line costs.
+      const oursQuiet = await bundledServer(
+        dir,
+        'quiet',
+        benchConfig(proxy.endpoint, '10s', { logs: { sampleSuccessfulChecks: 0 } }),
+      );
+      children.push(ours, oursOff, oursQuiet);
       const signedIn = { ...FORWARDED, Cookie: cookie };
       const answer = await fetchAnswer(ours.port, signedIn);
       if (answer.status !== 200) throw new Error(`our server answered ${answer.status} to a signed-in check`);
@@ -357,6 +364,7 @@ async function main(): Promise<void> {
         { name: 'identical', url: url(identical.port), headers: signedIn },
         { name: 'hono', url: url(hono.port), headers: signedIn },
         { name: 'hit', url: url(ours.port), headers: signedIn },
+        { name: 'hitNoLog', url: url(oursQuiet.port), headers: signedIn },
         { name: 'anonymous', url: url(ours.port), headers: FORWARDED },
         { name: 'cacheOff', url: url(oursOff.port), headers: signedIn },
         ...(caddyOurs && caddyBare
@@ -395,7 +403,7 @@ async function main(): Promise<void> {
         '≥',
         'req/s',
       );
-      m3.note = `÷ bare 200: ${(hit.median / rps('bare').median).toFixed(2)}, ÷ minimal Hono: ${(hit.median / rps('hono').median).toFixed(2)}`;
+      m3.note = `÷ bare 200: ${(hit.median / rps('bare').median).toFixed(2)}, ÷ minimal Hono: ${(hit.median / rps('hono').median).toFixed(2)}; with logs.sampleSuccessfulChecks: 0, ${(rps('hitNoLog').median / ident.median).toFixed(2)}`;
       measures.push(m3);
       if (caddyOurs)
         measures.push(
