@@ -6,7 +6,7 @@ import { type IncomingMessage, ServerResponse } from 'node:http';
  * byte per char, except when the first body chunk is a string, where it sends header and body together in the body's
  * encoding: UTF-8 would re-encode every byte above 0x7F (`Zoë` leaves as `ZoÃ«`). @hono/node-server ends most
  * responses with a string body, so string chunks become Buffers here (passed to `http.createServer` as
- * `ServerResponse`).
+ * `ServerResponse`). A string written as latin1 is left alone: that encoding is one byte per char, header and body.
  */
 export class ByteHeaderResponse<Req extends IncomingMessage = IncomingMessage> extends ServerResponse<Req> {
   // biome-ignore lint/suspicious/noExplicitAny: Node's overloads of write/end, passed through unchanged
@@ -21,7 +21,7 @@ export class ByteHeaderResponse<Req extends IncomingMessage = IncomingMessage> e
 }
 
 function asBytes(chunk: unknown, encoding: unknown): unknown {
-  return typeof chunk === 'string'
+  return typeof chunk === 'string' && encoding !== 'latin1'
     ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
     : chunk;
 }

@@ -50,13 +50,18 @@ function rawRequest(req: IncomingMessage, protocol: 'http:' | 'https:'): RawRequ
   };
 }
 
+const NON_ASCII = /[^\p{ASCII}]/u;
+
 /** Writes a fast-path answer the way node-server writes the core's (sorted lower-case names, then Content-Length). */
 function write(res: ServerResponse, answer: RawAnswer): void {
   const headers: Record<string, string | number> = {};
   for (const [name, value] of answer.headers) headers[name] = value;
   headers['Content-Length'] = Buffer.byteLength(answer.body);
   res.writeHead(answer.status, headers);
-  res.end(answer.body);
+  // A latin1 string body leaves with the header block in one write (a Buffer body takes a second one, through
+  // writev); it is the same bytes as UTF-8 only when the body is ASCII, as it is unless the user's name is not.
+  if (!NON_ASCII.test(answer.body)) res.end(answer.body, 'latin1');
+  else res.end(answer.body);
 }
 
 export function fastListener(opts: {

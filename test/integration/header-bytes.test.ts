@@ -11,13 +11,19 @@ import { createLogger } from '../../shared/log.js';
 
 const POCKET = { pocketID: { endpoint: 'https://id.example.com', clientID: 'x', clientSecret: 'y' } };
 const NAME = 'Zoë Ünïcode 名前';
+const EMAIL = 'zoë@exämple.com';
 const servers: Record<'fast' | 'core', Standalone> = {} as never;
 const tokens: Record<'fast' | 'core', string> = {} as never;
+/** A session whose name and id are ASCII (an ASCII body) in a portal that sends the non-ASCII email as a header. */
+const asciiNameTokens: Record<'fast' | 'core', string> = {} as never;
 
 beforeAll(async () => {
   const { config } = validateConfig({
     server: { domains: [{ domain: 'example.com', authHost: 'auth.example.com' }] },
-    portals: [{ name: 'main', providers: [POCKET] }],
+    portals: [
+      { name: 'main', providers: [POCKET] },
+      { name: 'mail', providers: [POCKET], headers: [{ name: 'X-Forwarded-Email', claim: 'email' }] },
+    ],
   });
   const log = createLogger({ level: 'error', json: true, write: () => {} });
   for (const path of ['fast', 'core'] as const) {
@@ -31,6 +37,13 @@ beforeAll(async () => {
       createdAt: now,
       expiresAt: now + 3_600_000,
     });
+    asciiNameTokens[path] = await server.sessions.create({
+      portal: 'mail',
+      provider: 'pocketid',
+      profile: { id: 'zoe', name: { full: 'Zoe' }, email: { address: EMAIL, verified: true } } as never,
+      createdAt: now,
+      expiresAt: now + 3_600_000,
+    });
   }
 });
 
@@ -38,8 +51,8 @@ afterAll(async () => {
   await Promise.all(Object.values(servers).map((s) => s.close()));
 });
 
-/** One HTTP/1.1 exchange on a plain socket; the header lines exactly as the bytes that arrived. */
-function rawExchange(port: number, request: string): Promise<Map<string, Buffer>> {
+/** One HTTP/1.1 exchange on a plain socket; the header lines (and the body) exactly as the bytes that arrived. */
+function rawExchange(port: number, request: string): Promise<Map<string, Buffer> & { body?: Buffer }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const socket = connect(port, '127.0.0.1', () => socket.write(request));
@@ -48,7 +61,8 @@ function rawExchange(port: number, request: string): Promise<Map<string, Buffer>
     socket.on('end', () => {
       const all = Buffer.concat(chunks);
       const head = all.subarray(0, all.indexOf('\r\n\r\n'));
-      const out = new Map<string, Buffer>();
+      const out: Map<string, Buffer> & { body?: Buffer } = new Map<string, Buffer>();
+      out.body = all.subarray(head.length + 4);
       let start = head.indexOf('\r\n') + 2;
       while (start > 1 && start < head.length) {
         const end = head.indexOf('\r\n', start);
@@ -74,6 +88,21 @@ describe('non-ASCII identity headers on the standalone server', () => {
     // Assess: C3 AB for ë, not C3 83 C2 AB.
     expect(headers.get('x-forwarded-displayname')?.toString('hex')).toBe(Buffer.from(NAME, 'utf8').toString('hex'));
     expect(headers.get('x-forwarded-user')?.toString('hex')).toBe(Buffer.from('zoë', 'utf8').toString('hex'));
+    expect(headers.body?.toString('utf8')).toBe(`You are authenticated with provider 'Pocket ID' as '${NAME}' ('zoë')`);
+  });
+
+  it.each(['fast', 'core'] as const)('arrive as their UTF-8 bytes when the body is ASCII (%s path)', async (path) => {
+    // Act: the fast path sends an ASCII body as latin1, in one write with the header block.
+    const headers = await rawExchange(
+      servers[path].port,
+      'GET /portals/mail HTTP/1.1\r\nHost: tfa\r\nX-Forwarded-Host: app.example.com\r\nX-Forwarded-Proto: https\r\n' +
+        `X-Forwarded-Uri: /\r\nCookie: tf_sess_mail=${asciiNameTokens[path]}\r\nConnection: close\r\n\r\n`,
+    );
+
+    // Assess
+    expect(headers.get('x-forwarded-email')?.toString('hex')).toBe(Buffer.from(EMAIL, 'utf8').toString('hex'));
+    expect(headers.body?.toString('latin1')).toBe("You are authenticated with provider 'Pocket ID' as 'Zoe' ('zoe')");
+    expect(headers.get('content-length')?.toString('latin1')).toBe(String(headers.body?.length));
   });
 });
 
