@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { sha256 } from '../crypto.js';
 import { DependencyError } from '../errors.js';
+import { optional, SESSION_PREFIX, sessionFromItem, sessionKey } from './session-item.js';
 import { TABLE, TABLE_SCHEMA, userIndexKey } from './table.js';
 import { newToken } from './tokens.js';
 import type {
@@ -30,8 +31,6 @@ import type {
 import { type SessionSecrets, seal } from './vault.js';
 
 const PREFIX = TABLE_SCHEMA.keyPrefixes;
-const SESSION_PREFIX = PREFIX.session;
-const sessionKey = (token: string) => `${SESSION_PREFIX}${sha256(token)}`;
 /** Characters of the stored key that name a session in the inventory (72 bits: unique in any real table). */
 export const SHORT_ID_LENGTH = 12;
 /** One login state per browser binding (the hash of the state cookie's secret): a new login replaces the last. */
@@ -119,20 +118,7 @@ export class DynamoStore implements SessionStore, StateStore, SessionInventory, 
         }),
       ),
     );
-    const item = out.Item;
-    if (!item || typeof item.expiresAt !== 'number' || item.expiresAt <= now) return undefined;
-    return {
-      portal: String(item.portal),
-      provider: String(item.provider),
-      profile: JSON.parse(String(item.profile)),
-      createdAt: Number(item.createdAt),
-      expiresAt: item.expiresAt,
-      ...(typeof item.renewAt === 'number' ? { renewAt: item.renewAt } : {}),
-      ...(typeof item.validUntil === 'number' ? { validUntil: item.validUntil } : {}),
-      ...(item.ua || item.ip ? { device: { userAgent: optional(item.ua), ip: optional(item.ip) } } : {}),
-      ...(typeof item.vault === 'string' ? { sealed: item.vault } : {}),
-      ...(typeof item.domain === 'string' ? { domain: item.domain } : {}),
-    };
+    return sessionFromItem(out.Item, now);
   }
 
   async claimRenewal(token: string, now: number, leaseUntil: number): Promise<boolean> {
@@ -448,10 +434,6 @@ const SUMMARY_PROJECTION = '#k, #po, #pr, #pf, #c, #e, #ua, #ip';
 
 function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
-}
-
-function optional(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function toSummary(item: Record<string, unknown>): SessionSummary | undefined {
