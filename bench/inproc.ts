@@ -155,14 +155,6 @@ async function memoryMode(): Promise<void> {
         reads++;
         return store.get(t) as never;
       },
-      create: () => Promise.reject(new Error('read-only')),
-      revoke: () => Promise.reject(new Error('read-only')),
-      revokeAllForUser: () => Promise.reject(new Error('read-only')),
-      list: () => Promise.reject(new Error('read-only')),
-      listForUser: () => Promise.reject(new Error('read-only')),
-      revokeByKey: () => Promise.reject(new Error('read-only')),
-      claimRenewal: () => Promise.reject(new Error('read-only')),
-      renew: () => Promise.reject(new Error('read-only')),
     },
     now: Date.now,
   }) as unknown as Handler;

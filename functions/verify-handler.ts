@@ -12,8 +12,8 @@ import type { IdentityAssertions } from '../shared/identity/assertion.js';
 import type { Logger } from '../shared/log.js';
 import { portalUri } from '../shared/routes/context.js';
 import { createFastVerify } from '../shared/routes/verify-fast.js';
-import { CachedSessionStore } from '../shared/sessions/cache.js';
-import type { SessionInventory, SessionStore } from '../shared/sessions/types.js';
+import { CachedSessionReader } from '../shared/sessions/cache.js';
+import type { SessionReader } from '../shared/sessions/types.js';
 import { emfMetrics } from './metrics.js';
 import { type HttpEvent, type HttpResult, lambdaHandler, rawRequest, rawResult } from './runtime.js';
 
@@ -21,8 +21,11 @@ export interface VerifyRuntime {
   config: Config;
   log: Logger;
   now: () => number;
-  /** The sessions table (the per-container verify cache goes in front of it here). */
-  store: SessionStore & SessionInventory;
+  /**
+   * The sessions table (the per-container verify cache goes in front of it here). Verify only reads it: one GetItem
+   * per lookup the cache does not answer.
+   */
+  store: SessionReader;
   /** Identity-assertion minting by portal name (`lambdaAssertions`); absent when no portal has it on. */
   assertions?: ReadonlyMap<string, IdentityAssertions>;
 }
@@ -47,7 +50,7 @@ export function verifyLambdaHandler(
   const appOptions = { metrics: options.metrics ?? emfMetrics('verify'), defaultCheckSampling: 0 };
   const app = createApp(deps, appOptions);
   // The per-container verify cache in front of the table (DESIGN §3.6).
-  const sessions = new CachedSessionStore(rt.store, {
+  const sessions = new CachedSessionReader(rt.store, {
     ttl: rt.config.sessions.verifyCacheTTL,
     max: rt.config.sessions.verifyCacheSize,
   });

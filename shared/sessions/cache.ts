@@ -4,6 +4,7 @@ import type {
   Session,
   SessionFilter,
   SessionInventory,
+  SessionReader,
   SessionRenewal,
   SessionStore,
   SessionSummary,
@@ -23,18 +24,18 @@ export interface VerifyCacheOptions {
 }
 
 /**
- * The per-container verify cache (DESIGN §3.6): a bounded LRU of session lookups with a short TTL. Revocations made
- * through this object evict at once, so this process never serves a session it revoked; other containers see a
- * revocation within `ttl`. `expiresAt` is re-checked on every hit.
+ * The per-container verify cache (DESIGN §3.6): a bounded LRU of session lookups with a short TTL. `expiresAt` is
+ * re-checked on every hit. This part only reads (what the verify function needs: its table reader has no writes);
+ * {@link CachedSessionStore} adds the writes and evicts on revocation.
  */
-export class CachedSessionStore implements SessionStore, SessionInventory {
-  private readonly cache?: LRUCache<string, Session | typeof MISSING>;
+export class CachedSessionReader<S extends SessionReader = SessionReader> implements SessionReader {
+  protected readonly cache?: LRUCache<string, Session | typeof MISSING>;
   /** Bumped when a revocation starts and when it ends, so a lookup overlapping one does not cache what it read. */
-  private revocations = 0;
+  protected revocations = 0;
   private readonly onLookup?: (hit: boolean) => void;
 
   constructor(
-    private readonly store: SessionStore & SessionInventory,
+    protected readonly store: S,
     options: VerifyCacheOptions,
   ) {
     if (options.ttl > 0) this.cache = new LRUCache({ max: options.max, ttl: options.ttl, ttlAutopurge: false });
@@ -57,6 +58,20 @@ export class CachedSessionStore implements SessionStore, SessionInventory {
     return session;
   }
 
+  /** Number of cached lookups (for tests and metrics). */
+  get size(): number {
+    return this.cache?.size ?? 0;
+  }
+}
+
+/**
+ * The verify cache in front of a full store: revocations made through this object evict at once, so this process
+ * never serves a session it revoked; other containers see a revocation within `ttl`.
+ */
+export class CachedSessionStore
+  extends CachedSessionReader<SessionStore & SessionInventory>
+  implements SessionStore, SessionInventory
+{
   create(session: Session, secrets?: SessionSecrets): Promise<string> {
     return this.store.create(session, secrets);
   }
@@ -114,10 +129,5 @@ export class CachedSessionStore implements SessionStore, SessionInventory {
         )
           this.cache.delete(key);
     return n;
-  }
-
-  /** Number of cached lookups (for tests and metrics). */
-  get size(): number {
-    return this.cache?.size ?? 0;
   }
 }
