@@ -8,6 +8,7 @@ import { DependencyError } from '../../shared/errors.js';
 import type { Profile } from '../../shared/profile.js';
 import { CachedSessionStore } from '../../shared/sessions/cache.js';
 import { DynamoStore } from '../../shared/sessions/dynamodb.js';
+import { DynamoSessionReader } from '../../shared/sessions/dynamodb-reader.js';
 import { type EmbeddedDynamoDB, startEmbeddedDynamoDB } from '../../shared/sessions/embedded.js';
 import { ensureTable } from '../../shared/sessions/ensure-table.js';
 import type { LoginState, Session, SessionInventory, SessionStore, StateStore } from '../../shared/sessions/types.js';
@@ -49,20 +50,32 @@ interface Impl {
 
 /**
  * One behavioural suite for every session-store implementation (oauth2-proxy style): the DynamoDB store on the
- * embedded store in memory, on disk, and behind the verify cache.
+ * embedded store in memory, on disk, behind the verify cache, and with every read made by the verify function's
+ * signed GetItem (shared/sessions/dynamodb-reader.ts) instead of the SDK.
  */
 const implementations: [string, () => Promise<{ impl: Impl; close(): Promise<void> }>][] = [
   ['DynamoStore on dynalite (memory)', () => dynamoImpl()],
   ['DynamoStore on dynalite (disk)', () => dynamoImpl(mkdtempSync(join(tmpdir(), 'tfa-store-')))],
-  ['CachedSessionStore over DynamoStore', () => dynamoImpl(undefined, true)],
+  ['CachedSessionStore over DynamoStore', () => dynamoImpl(undefined, { cached: true })],
+  ['DynamoStore writes, DynamoSessionReader reads', () => dynamoImpl(undefined, { signedReads: true })],
 ];
 
-async function dynamoImpl(path?: string, cached = false) {
+async function dynamoImpl(path?: string, o: { cached?: boolean; signedReads?: boolean } = {}) {
   const db = await startEmbeddedDynamoDB(path);
   const c = client(db.endpoint);
   await ensureTable(c, 'contract');
-  const store = new DynamoStore(c, 'contract');
-  const sessions = cached ? new CachedSessionStore(store, { ttl: 10_000, max: 100 }) : store;
+  const sdk = new DynamoStore(c, 'contract');
+  const reader = new DynamoSessionReader({
+    tableName: 'contract',
+    region: 'us-east-1',
+    endpoint: db.endpoint,
+    credentials: () => ({ accessKeyId: 'x', secretAccessKey: 'x' }),
+  });
+  // The store's own methods, except that a session is read by the reader (Object.create keeps `this` the store's).
+  const store = o.signedReads
+    ? Object.assign(Object.create(sdk) as DynamoStore, { get: reader.get.bind(reader) })
+    : sdk;
+  const sessions = o.cached ? new CachedSessionStore(store, { ttl: 10_000, max: 100 }) : store;
   return {
     impl: {
       sessions,
@@ -71,6 +84,7 @@ async function dynamoImpl(path?: string, cached = false) {
     },
     close: async () => {
       c.destroy();
+      reader.close();
       await db.close();
       if (path) rmSync(path, { recursive: true, force: true });
     },
