@@ -11,11 +11,12 @@ import { SecretResolver } from '../shared/secrets/resolver.js';
 import { fetchSecretString } from '../shared/secrets/secrets-manager.js';
 import { emfMetrics } from './metrics.js';
 import { coldStart, lambdaHandler } from './runtime.js';
+import { sdkTable } from './sdk-table.js';
 
 /** Minutes, explicitly (Powertools would cache for 5 s): a secret put with `put-secret-value` applies within this. */
 const SECRET_CACHE_TTL_MS = 5 * 60_000;
 
-const rt = coldStart('callback');
+const rt = coldStart('callback', sdkTable);
 const secrets = new SecretResolver({ secretsManager: (id) => fetchSecretString(id), cacheTtlMs: SECRET_CACHE_TTL_MS });
 const providers = buildProviderRegistry(rt.config, providerDeps(rt.env, secrets));
 // Browser-facing failures (a replayed or expired login) get the portal's HTML error page, as on the standalone server.

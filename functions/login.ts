@@ -11,9 +11,10 @@ import { type Favicon, faviconFromBase64 } from '../shared/portal/favicon.js';
 import { buildProviderRegistry } from '../shared/providers/registry.js';
 import { SecretResolver } from '../shared/secrets/resolver.js';
 import { emfMetrics } from './metrics.js';
-import { cachedSessions, coldStart, lambdaHandler } from './runtime.js';
+import { coldStart, lambdaHandler } from './runtime.js';
+import { cachedSessions, sdkTable } from './sdk-table.js';
 
-const rt = coldStart('login');
+const rt = coldStart('login', sdkTable);
 const pages = portalPages(rt.deps, favicon(rt.config));
 const app = createApp(rt.deps, { errorPage: pages.errorPage, metrics: emfMetrics('login') });
 registerLoginRoutes(app, {

@@ -1,14 +1,13 @@
 /**
- * What the three Lambda functions share: reading the environment and the bundled config once per container, the
- * DynamoDB client and store, and the Lambda boundary (hono's adapter plus the header-encoding fix).
+ * What the three Lambda functions share: reading the environment and the bundled config once per container, opening
+ * the sessions table, and the Lambda boundary (hono's adapter plus the header-encoding fix).
  *
- * The verify function imports this module, so it must stay free of openid-client, Secrets Manager, STS and the HTML
- * portal (test/boundaries.test.ts checks the bundle's metafile).
+ * The verify function imports this module, so it must stay free of openid-client, Secrets Manager, STS, the HTML
+ * portal and the AWS SDK's DynamoDB client (test/boundaries.test.ts checks the bundle's metafile): each function
+ * passes the way it opens the table (`functions/sdk-table.ts` for login and callback, a signed GetItem for verify).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import type { App } from '../shared/app/base.js';
@@ -16,27 +15,35 @@ import type { Config } from '../shared/config/types.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { CoreDeps } from '../shared/routes/context.js';
 import type { RawAnswer, RawRequest } from '../shared/routes/verify-fast.js';
-import { CachedSessionStore } from '../shared/sessions/cache.js';
-import { DynamoStore, dynamoClientOptions } from '../shared/sessions/dynamodb.js';
 import { CONFIG_ASSET_FILE, ENV, type FunctionName, parseConfigAsset } from './config-asset.js';
 
 /** Everything a function builds once per container (module scope), before its first request. */
-export interface LambdaRuntime {
+export interface LambdaRuntime<Table = unknown> {
   config: Config;
   log: Logger;
   deps: CoreDeps;
-  /** Sessions and login states, in the one table. */
-  store: DynamoStore;
+  /** The one table (sessions, login states), as the function's `openTable` opened it. */
+  store: Table;
   /** The process environment as read at cold start (assertion sources need it). */
   env: Record<string, string | undefined>;
 }
 
 /**
- * Reads the environment and the config asset and creates the DynamoDB store. Called once at module load: a missing
- * variable or a broken asset fails the cold start with a message that says what to fix.
+ * How a function opens the table, from its name and the Lambda environment (region, credentials and, in tests,
+ * AWS_ENDPOINT_URL_DYNAMODB).
+ */
+export type OpenTable<Table> = (tableName: string, env: Record<string, string | undefined>) => Table;
+
+/**
+ * Reads the environment and the config asset and opens the table. Called once at module load: a missing variable or
+ * a broken asset fails the cold start with a message that says what to fix.
  * @throws Error when `TFA_TABLE_NAME` is unset or the config asset cannot be read.
  */
-export function coldStart(fn: FunctionName, env: Record<string, string | undefined> = process.env): LambdaRuntime {
+export function coldStart<Table>(
+  fn: FunctionName,
+  openTable: OpenTable<Table>,
+  env: Record<string, string | undefined> = process.env,
+): LambdaRuntime<Table> {
   const tableName = env[ENV.tableName];
   if (!tableName)
     throw new Error(
@@ -54,17 +61,8 @@ export function coldStart(fn: FunctionName, env: Record<string, string | undefin
   const config = parseConfigAsset(text, configPath);
   // Always JSON on Lambda: one object per line is what CloudWatch Logs Insights queries.
   const log = createLogger({ level: config.logs.level, json: true }, { app: 'tfa-serverless', fn });
-  // Region, credentials and (in tests) AWS_ENDPOINT_URL_DYNAMODB come from the Lambda environment.
-  const store = new DynamoStore(new DynamoDBClient({ credentials: fromEnv(), ...dynamoClientOptions() }), tableName);
+  const store = openTable(tableName, env);
   return { config, log, deps: { config, log, now: Date.now }, store, env };
-}
-
-/** The per-container verify cache in front of the table (DESIGN §3.6). */
-export function cachedSessions(rt: LambdaRuntime): CachedSessionStore {
-  return new CachedSessionStore(rt.store, {
-    ttl: rt.config.sessions.verifyCacheTTL,
-    max: rt.config.sessions.verifyCacheSize,
-  });
 }
 
 /**
