@@ -1,7 +1,8 @@
 /**
  * In-process bench child (BENCH_MODE), printing one `RESULT {json}` line:
  * - `lambda`: the built verify bundle (dist/verify/index.mjs) called with Function URL events, against a no-op app
- *   through the same Lambda adapter (P1), with the cache off against a raw GetItem on an identical client (P2), the
+ *   through the same Lambda adapter (P1), with the cache off against a raw GetItem on an identical client (P2: the
+ *   bundle's own signed reader; the SDK client's GetItem is measured alongside for the note), the
  *   bytes written to stdout per check (P7) and the DynamoDB writes of unauthenticated checks (P8);
  * - `memory`: P6, RSS over a long run of checks over many sessions, in page loads of 16 checks each.
  */
@@ -9,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { Hono } from 'hono';
 import type { App } from '../shared/app/base.js';
+import { DynamoSessionReader, dynamoReaderFromEnv } from '../shared/sessions/dynamodb-reader.js';
 import { functionUrlEvent } from './fixtures.js';
 import { stat } from './lib.js';
 
@@ -70,8 +72,12 @@ async function lambdaMode(): Promise<void> {
   }
 
   // P2: latency of a check with the cache off vs one GetItem with an identical client (same env, same endpoint).
+  // The verify bundle reads with DynamoSessionReader, so "an identical client" is one of those; the SDK's GetItem
+  // is measured in the same rounds to show what the bundle's read costs against it.
+  const reader = new DynamoSessionReader(dynamoReaderFromEnv(String(env.TFA_TABLE_NAME), env));
+  const getItem = () => reader.get('bench-missing', Date.now());
   const client = new DynamoDBClient({});
-  const getItem = () =>
+  const sdkGetItem = () =>
     client.send(
       new GetItemCommand({
         TableName: env.TFA_TABLE_NAME,
@@ -83,13 +89,16 @@ async function lambdaMode(): Promise<void> {
   for (let i = 0; i < 100; i++) {
     await off(signedIn);
     await getItem();
+    await sdkGetItem();
   }
   const offMs: number[] = [];
   const rawMs: number[] = [];
+  const sdkMs: number[] = [];
   const missBytes: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const a: number[] = [];
     const b: number[] = [];
+    const c: number[] = [];
     const before = stdoutBytes;
     for (let i = 0; i < m; i++) {
       let t = performance.now();
@@ -98,13 +107,16 @@ async function lambdaMode(): Promise<void> {
       t = performance.now();
       await getItem();
       b.push(performance.now() - t);
+      t = performance.now();
+      await sdkGetItem();
+      c.push(performance.now() - t);
     }
     missBytes.push((stdoutBytes - before) / m);
     offMs.push(stat(a).median);
     rawMs.push(stat(b).median);
+    sdkMs.push(stat(c).median);
   }
 
-  // P8: DynamoDB writes while unauthenticated checks run (counted by the parent's proxy in front of the store).
   const counts = async () => (await (await fetch(String(env.BENCH_COUNTS_URL))).json()) as { writes: number };
   const anonymous = functionUrlEvent('/portals/main');
   const w0 = (await counts()).writes;
@@ -117,7 +129,20 @@ async function lambdaMode(): Promise<void> {
   const unauthBytes = (stdoutBytes - ub) / unauth;
   const writes = (await counts()).writes - w0;
   client.destroy();
-  result({ hitOps, noopOps, bytesPerCheck, linesPerCheck, offMs, rawMs, missBytes, unauth, writes, unauthBytes });
+  reader.close();
+  result({
+    hitOps,
+    noopOps,
+    bytesPerCheck,
+    linesPerCheck,
+    offMs,
+    rawMs,
+    sdkMs,
+    missBytes,
+    unauth,
+    writes,
+    unauthBytes,
+  });
 }
 
 async function memoryMode(): Promise<void> {
