@@ -3,8 +3,6 @@
  * the same items (on dynalite, through the real signing path), a signature that a loopback server recomputes with
  * AWS's signer, and the SDK-like retries and typed errors against a loopback DynamoDB stand-in.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -23,6 +21,7 @@ import { ensureTable } from '../../shared/sessions/ensure-table.js';
 import { sessionKey } from '../../shared/sessions/session-item.js';
 import type { Session } from '../../shared/sessions/types.js';
 import { catchErrorAsync } from '../helpers/catch-error.js';
+import { type FakeReply, HttpFake, type RecordedRequest } from '../helpers/fakes/http-fake.js';
 
 const T0 = 1_800_000_000_000;
 const TABLE = 'reader';
@@ -143,48 +142,28 @@ describe('the same sessions as DynamoStore, on dynalite', () => {
   });
 });
 
-/** A recorded request of a loopback stand-in. */
-interface Received {
-  headers: IncomingMessage['headers'];
-  method: string;
-  url: string;
-  body: string;
+/** A loopback DynamoDB stand-in: `answer` gives each reply from the request and its number (1 for the first). */
+class StandIn extends HttpFake {
+  constructor(private readonly answer: (req: RecordedRequest, n: number) => FakeReply | Promise<FakeReply>) {
+    super();
+  }
+
+  protected handle(req: RecordedRequest): FakeReply | Promise<FakeReply> {
+    return this.answer(req, this.requests.length);
+  }
 }
 
-/** A loopback DynamoDB stand-in: `answer` decides each response from the request and its index. */
-async function standIn(answer: (req: Received, n: number, res: ServerResponse) => void) {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const r = {
-        headers: req.headers,
-        method: req.method ?? '',
-        url: req.url ?? '',
-        body: Buffer.concat(chunks).toString(),
-      };
-      received.push(r);
-      answer(r, received.length, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    endpoint,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+async function standIn(answer: (req: RecordedRequest, n: number) => FakeReply | Promise<FakeReply>): Promise<StandIn> {
+  const s = new StandIn(answer);
+  await s.start();
+  return s;
 }
 
-const json = (res: ServerResponse, status: number, body: unknown) => {
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-  res.end(JSON.stringify(body));
-};
+const json = (status: number, body: unknown): FakeReply => ({
+  status,
+  headers: { 'content-type': 'application/x-amz-json-1.0' },
+  body: JSON.stringify(body),
+});
 const ITEM = {
   pk: { S: 's#x' },
   portal: { S: 'main' },
@@ -193,16 +172,16 @@ const ITEM = {
   createdAt: { N: String(T0) },
   expiresAt: { N: String(T0 + 3600_000) },
 };
-const ok = (res: ServerResponse) => json(res, 200, { Item: ITEM });
-const dynamoError = (res: ServerResponse, status: number, type: string) =>
-  json(res, status, { __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: `${type} from the stand-in` });
+const ok = (): FakeReply => json(200, { Item: ITEM });
+const dynamoError = (status: number, type: string): FakeReply =>
+  json(status, { __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: `${type} from the stand-in` });
 
 describe('SigV4: a server that recomputes the signature with AWS signer and the known credentials', () => {
   /**
    * Recomputes the Authorization header of `req` with `SignatureV4` over exactly the headers it says it signed and
    * the body that arrived, with the known credentials and the request's own x-amz-date.
    */
-  async function expectedAuthorization(req: Received, credentials: AwsCredentials): Promise<string> {
+  async function expectedAuthorization(req: RecordedRequest, credentials: AwsCredentials): Promise<string> {
     const auth = String(req.headers.authorization ?? '');
     const signedNames = /SignedHeaders=([^,]+)/.exec(auth)?.[1]?.split(';') ?? [];
     const headers: Record<string, string> = {};
@@ -225,7 +204,7 @@ describe('SigV4: a server that recomputes the signature with AWS signer and the 
         method: req.method,
         protocol: 'http:',
         hostname: host.split(':')[0] ?? '',
-        path: req.url,
+        path: req.target,
         query: {},
         headers,
         body: req.body,
@@ -235,26 +214,26 @@ describe('SigV4: a server that recomputes the signature with AWS signer and the 
     return String((out as { headers: Record<string, string> }).headers.authorization);
   }
 
-  let server: Awaited<ReturnType<typeof standIn>>;
+  let server: StandIn;
   let known: AwsCredentials;
   beforeAll(async () => {
-    server = await standIn((req, _n, res) => {
-      void expectedAuthorization(req, known).then((expected) =>
-        expected === req.headers.authorization ? ok(res) : dynamoError(res, 400, 'InvalidSignatureException'),
-      );
-    });
+    server = await standIn(async (req) =>
+      (await expectedAuthorization(req, known)) === req.headers.authorization
+        ? ok()
+        : dynamoError(400, 'InvalidSignatureException'),
+    );
   });
-  afterAll(() => server.close());
+  afterAll(() => server.stop());
 
   it('signs a GetItem in the JSON protocol that the server accepts', async () => {
     known = CREDENTIALS;
 
-    const got = await reader({ endpoint: server.endpoint }).get('T'.repeat(43), T0);
+    const got = await reader({ endpoint: server.url }).get('T'.repeat(43), T0);
 
     expect(got?.profile.id).toBe('stand-in');
-    const req = server.received.at(-1) as Received;
+    const req = server.requests.at(-1) as RecordedRequest;
     expect(req.method).toBe('POST');
-    expect(req.url).toBe('/');
+    expect(req.target).toBe('/');
     expect(req.headers['x-amz-target']).toBe('DynamoDB_20120810.GetItem');
     expect(req.headers['content-type']).toBe('application/x-amz-json-1.0');
     expect(req.headers.authorization).toMatch(
@@ -271,19 +250,19 @@ describe('SigV4: a server that recomputes the signature with AWS signer and the 
   it('sends and signs the session token as x-amz-security-token when there is one', async () => {
     known = { ...CREDENTIALS, sessionToken: 'session-token-of-the-role' };
 
-    const got = await reader({ endpoint: server.endpoint, credentials: () => known }).get('T'.repeat(43), T0);
+    const got = await reader({ endpoint: server.url, credentials: () => known }).get('T'.repeat(43), T0);
 
     expect(got?.profile.id).toBe('stand-in');
-    const req = server.received.at(-1) as Received;
+    const req = server.requests.at(-1) as RecordedRequest;
     expect(req.headers['x-amz-security-token']).toBe('session-token-of-the-role');
     expect(req.headers.authorization).toContain('x-amz-security-token');
   });
 
   it('is refused with other credentials, once (a 4xx is not retried), as a 503 DependencyError', async () => {
     known = CREDENTIALS;
-    const before = server.received.length;
+    const before = server.requests.length;
     const wrong = reader({
-      endpoint: server.endpoint,
+      endpoint: server.url,
       credentials: () => ({ accessKeyId: 'AKIDTESTREADER', secretAccessKey: 'another-secret' }),
     });
 
@@ -294,74 +273,72 @@ describe('SigV4: a server that recomputes the signature with AWS signer and the 
     expect(String((err.cause as Error).message)).toBe(
       '400 InvalidSignatureException: InvalidSignatureException from the stand-in',
     );
-    expect(server.received.length - before).toBe(1);
+    expect(server.requests.length - before).toBe(1);
   });
 });
 
 describe('retries like the SDK standard mode', () => {
-  const servers: { close(): Promise<void> }[] = [];
+  const servers: StandIn[] = [];
   afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all(servers.map((s) => s.stop()));
   });
-  async function scripted(script: (res: ServerResponse, n: number) => void) {
-    const s = await standIn((_req, n, res) => script(res, n));
+  async function scripted(script: (n: number) => FakeReply | Promise<FakeReply>) {
+    const s = await standIn((_req, n) => script(n));
     servers.push(s);
     return s;
   }
 
-  it.each<[string, (res: ServerResponse) => void]>([
-    ['a 500', (res) => dynamoError(res, 500, 'InternalServerError')],
-    ['a ThrottlingException (400)', (res) => dynamoError(res, 400, 'ThrottlingException')],
-    [
-      'a ProvisionedThroughputExceededException (400)',
-      (res) => dynamoError(res, 400, 'ProvisionedThroughputExceededException'),
-    ],
-    ['a 503 without a JSON body', (res) => res.writeHead(503).end('Service Unavailable')],
+  it.each<[string, FakeReply]>([
+    ['a 500', dynamoError(500, 'InternalServerError')],
+    ['a ThrottlingException (400)', dynamoError(400, 'ThrottlingException')],
+    ['a ProvisionedThroughputExceededException (400)', dynamoError(400, 'ProvisionedThroughputExceededException')],
+    ['a 503 without a JSON body', { status: 503, body: 'Service Unavailable' }],
   ])('%s once, then success: one answer after two requests', async (_name, first) => {
-    const s = await scripted((res, n) => (n === 1 ? first(res) : ok(res)));
+    const s = await scripted((n) => (n === 1 ? first : ok()));
 
-    const got = await reader({ endpoint: s.endpoint }).get('R'.repeat(43), T0);
+    const got = await reader({ endpoint: s.url }).get('R'.repeat(43), T0);
 
     expect(got?.profile.id).toBe('stand-in');
-    expect(s.received).toHaveLength(2);
+    expect(s.requests).toHaveLength(2);
   });
 
   it('always 500: the typed store error after exactly 3 attempts', async () => {
-    const s = await scripted((res) => dynamoError(res, 500, 'InternalServerError'));
+    const s = await scripted(() => dynamoError(500, 'InternalServerError'));
 
-    const err = await catchErrorAsync(() => reader({ endpoint: s.endpoint }).get('R'.repeat(43), T0), DependencyError);
+    const err = await catchErrorAsync(() => reader({ endpoint: s.url }).get('R'.repeat(43), T0), DependencyError);
 
     expect(err.status).toBe(503);
     expect((err.cause as Error).name).toBe('InternalServerError');
-    expect(s.received).toHaveLength(3);
+    expect(s.requests).toHaveLength(3);
   });
 
   it('a ValidationException: no retry', async () => {
-    const s = await scripted((res) => dynamoError(res, 400, 'ValidationException'));
+    const s = await scripted(() => dynamoError(400, 'ValidationException'));
 
-    const err = await catchErrorAsync(() => reader({ endpoint: s.endpoint }).get('R'.repeat(43), T0), DependencyError);
+    const err = await catchErrorAsync(() => reader({ endpoint: s.url }).get('R'.repeat(43), T0), DependencyError);
 
     expect((err.cause as Error).name).toBe('ValidationException');
-    expect(s.received).toHaveLength(1);
+    expect(s.requests).toHaveLength(1);
   });
 
   it('an endpoint that never answers: each attempt times out, then the typed error after 3', async () => {
-    const s = await scripted(() => {});
+    const s = await scripted(() => new Promise<FakeReply>(() => {}));
 
     const err = await catchErrorAsync(
-      () => reader({ endpoint: s.endpoint, timeoutMs: 50 }).get('R'.repeat(43), T0),
+      () => reader({ endpoint: s.url, timeoutMs: 50 }).get('R'.repeat(43), T0),
       DependencyError,
     );
 
     expect((err.cause as Error).name).toBe('TimeoutError');
-    expect(s.received).toHaveLength(3);
+    expect(s.requests).toHaveLength(3);
   });
 
   it('a refused connection: the typed error', async () => {
     const s = await scripted(ok);
-    await s.close();
+    const endpoint = s.url;
+    await s.stop();
 
-    const err = await catchErrorAsync(() => reader({ endpoint: s.endpoint }).get('R'.repeat(43), T0), DependencyError);
+    const err = await catchErrorAsync(() => reader({ endpoint }).get('R'.repeat(43), T0), DependencyError);
 
     expect(err.status).toBe(503);
     expect((err.cause as Error).message).toBe('ECONNREFUSED');
@@ -370,14 +347,14 @@ describe('retries like the SDK standard mode', () => {
   it('no credentials in the environment: the typed error, without a request', async () => {
     const s = await scripted(ok);
     const r = new DynamoSessionReader(
-      dynamoReaderFromEnv(TABLE, { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_DYNAMODB: s.endpoint }),
+      dynamoReaderFromEnv(TABLE, { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_DYNAMODB: s.url }),
     );
     readers.push(r);
 
     const err = await catchErrorAsync(() => r.get('R'.repeat(43), T0), DependencyError);
 
     expect((err.cause as Error).message).toBe('AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is not set');
-    expect(s.received).toHaveLength(0);
+    expect(s.requests).toHaveLength(0);
   });
 });
 
