@@ -76,14 +76,18 @@ function rawExchange(port: number, request: string): Promise<Map<string, Buffer>
   });
 }
 
+/** A signed-in forward-auth check of `https://app.example.com/` in `portal`, as the bytes sent. */
+function signedInCheck(portal: string, token: string): string {
+  return (
+    `GET /portals/${portal} HTTP/1.1\r\nHost: tfa\r\nX-Forwarded-Host: app.example.com\r\nX-Forwarded-Proto: https\r\n` +
+    `X-Forwarded-Uri: /\r\nCookie: tf_sess_${portal}=${token}\r\nConnection: close\r\n\r\n`
+  );
+}
+
 describe('non-ASCII identity headers on the standalone server', () => {
   it.each(['fast', 'core'] as const)('arrive as their UTF-8 bytes, not double-encoded (%s path)', async (path) => {
     // Act
-    const headers = await rawExchange(
-      servers[path].port,
-      'GET /portals/main HTTP/1.1\r\nHost: tfa\r\nX-Forwarded-Host: app.example.com\r\nX-Forwarded-Proto: https\r\n' +
-        `X-Forwarded-Uri: /\r\nCookie: tf_sess_main=${tokens[path]}\r\nConnection: close\r\n\r\n`,
-    );
+    const headers = await rawExchange(servers[path].port, signedInCheck('main', tokens[path]));
 
     // Assess: C3 AB for ë, not C3 83 C2 AB.
     expect(headers.get('x-forwarded-displayname')?.toString('hex')).toBe(Buffer.from(NAME, 'utf8').toString('hex'));
@@ -93,11 +97,7 @@ describe('non-ASCII identity headers on the standalone server', () => {
 
   it.each(['fast', 'core'] as const)('arrive as their UTF-8 bytes when the body is ASCII (%s path)', async (path) => {
     // Act: the fast path sends an ASCII body as latin1, in one write with the header block.
-    const headers = await rawExchange(
-      servers[path].port,
-      'GET /portals/mail HTTP/1.1\r\nHost: tfa\r\nX-Forwarded-Host: app.example.com\r\nX-Forwarded-Proto: https\r\n' +
-        `X-Forwarded-Uri: /\r\nCookie: tf_sess_mail=${asciiNameTokens[path]}\r\nConnection: close\r\n\r\n`,
-    );
+    const headers = await rawExchange(servers[path].port, signedInCheck('mail', asciiNameTokens[path]));
 
     // Assess
     expect(headers.get('x-forwarded-email')?.toString('hex')).toBe(Buffer.from(EMAIL, 'utf8').toString('hex'));
